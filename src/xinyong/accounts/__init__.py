@@ -1,0 +1,1 @@
+"""Accounts: users, web sessions, API tokens and login throttling."""

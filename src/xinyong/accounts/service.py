@@ -1,0 +1,282 @@
+"""Account logic: users, password login with throttling, web sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import ApiToken, LoginAttempt, User, WebSession
+from xinyong.core.audit import Actor
+from xinyong.core.audit import record as audit
+from xinyong.core.clock import get_clock
+from xinyong.core.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
+from xinyong.core.security import (
+    ROLE_PERMISSIONS,
+    Principal,
+    check_password_strength,
+    digest,
+    hash_password,
+    new_secret_token,
+    parse_role,
+    verify_password,
+)
+from xinyong.subjects import service as subjects_service
+
+LOGIN_FAILED = "用户名或密码错误。"
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    department_code: str | None = None,
+    actor: Actor,
+    check_strength: bool = True,
+) -> User:
+    """Create a user account with an argon2 password hash."""
+    try:
+        role_value = parse_role(role).value
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise ValidationFailed("用户名不能为空，且不超过60个字符。")
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"用户名“{username}”已存在。")
+    if check_strength and (reason := check_password_strength(password)):
+        raise ValidationFailed(reason)
+    department = subjects_service.department_by_code(session, department_code) if department_code else None
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role_value,
+        department_id=department.id if department else None,
+        created_at=get_clock().now(),
+    )
+    session.add(user)
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        detail={"username": username, "role": role_value, "department": department_code},
+    )
+    return user
+
+
+def _failures(session: Session, condition: object, since: datetime) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            condition,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at > since,  # type: ignore[arg-type]
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+def _throttle(session: Session, *, username: str, ip: str | None, max_failures: int, window: timedelta) -> None:
+    now = get_clock().now()
+    since = now - window
+    last_success = session.execute(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
+    ).scalar()
+    user_failures, user_last = _failures(session, LoginAttempt.username == username, max(since, last_success or since))
+    # One address guessing many usernames is throttled too, at a higher bar.
+    excess, last = user_failures - max_failures, user_last
+    if ip:
+        ip_failures, ip_last = _failures(session, LoginAttempt.ip == ip, since)
+        if ip_failures - 4 * max_failures > excess:
+            excess, last = ip_failures - 4 * max_failures, ip_last
+    if excess >= 0 and last is not None:
+        until = last + min(timedelta(seconds=30 * 2**excess), window)
+        if now < until:
+            seconds = int((until - now).total_seconds()) + 1
+            when = f"{(seconds + 59) // 60}分钟" if seconds > 60 else f"{seconds}秒"
+            raise TooManyAttempts(f"登录失败次数过多，请{when}后再试。")
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, ip: str | None, max_failures: int = 5, window_minutes: int = 15
+) -> User:
+    """Check a password login; the same message for any wrong part, and slower after repeated failures."""
+    username = username.strip()
+    _throttle(session, username=username, ip=ip, max_failures=max_failures, window=timedelta(minutes=window_minutes))
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.is_active
+    now = get_clock().now()
+    session.add(LoginAttempt(username=username, ip=ip, at=now, success=bool(ok)))
+    if not ok or user is None:
+        session.flush()
+        raise NotAuthenticated(LOGIN_FAILED)
+    user.last_login_at = now
+    audit(
+        session,
+        actor=Actor(label=user.username, user_id=user.id, role=user.role, ip=ip),
+        action="user.login",
+        object_type="user",
+        object_id=user.id,
+    )
+    return user
+
+
+def start_session(
+    session: Session, *, user: User, ip: str | None, user_agent: str | None, hours: int
+) -> tuple[str, WebSession]:
+    """Open a web session; returns the cookie value and the stored row."""
+    token, _lookup, token_hash = new_secret_token("s")
+    now = get_clock().now()
+    row = WebSession(
+        token_hash=token_hash,
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+        ip=ip,
+        user_agent=(user_agent or "")[:300],
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def resolve_session(session: Session, token: str) -> tuple[WebSession, User] | None:
+    """The live session and its user for a cookie value, or None."""
+    row = session.execute(select(WebSession).where(WebSession.token_hash == digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= get_clock().now():
+        return None
+    user = row.user
+    if not user.is_active:
+        return None
+    return row, user
+
+
+def end_session(session: Session, *, session_id: int, actor: Actor) -> None:
+    """Revoke a web session (logout)."""
+    row = session.get(WebSession, session_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = get_clock().now()
+        audit(session, actor=actor, action="user.logout", object_type="user", object_id=row.user_id)
+
+
+def principal_for_user(user: User, *, session_id: int | None = None, ip: str | None = None) -> Principal:
+    """The principal of a logged-in user."""
+    dept = user.department
+    return Principal(
+        role=user.role,
+        permissions=ROLE_PERMISSIONS.get(user.role, frozenset()),
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        department_id=user.department_id,
+        department_code=dept.code if dept else None,
+        department_name=dept.name if dept else None,
+        entity_id=user.entity_id,
+        session_id=session_id,
+        ip=ip,
+    )
+
+
+def create_token(
+    session: Session,
+    *,
+    department_code: str,
+    role: str,
+    actor: Actor,
+    name: str | None = None,
+    scopes: list[str] | None = None,
+    expires_days: int | None = None,
+) -> tuple[str, ApiToken]:
+    """Issue a bearer token for a department and role; only its digest is stored."""
+    try:
+        role_value = parse_role(role).value
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    department = subjects_service.department_by_code(session, department_code)
+    allowed = ROLE_PERMISSIONS[role_value]
+    chosen = sorted(allowed if scopes is None else set(scopes))
+    extra = [s for s in chosen if s not in allowed]
+    if extra:
+        raise ValidationFailed(f"权限范围超出角色允许的范围：{'、'.join(extra)}。")
+    token, lookup, token_hash = new_secret_token("xy")
+    now = get_clock().now()
+    row = ApiToken(
+        prefix=lookup,
+        token_hash=token_hash,
+        name=name or f"{department.short_name}·{role_value}",
+        role=role_value,
+        department_id=department.id,
+        scopes=chosen,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="token.create",
+        object_type="api_token",
+        object_id=row.id,
+        detail={"department": department.code, "role": role_value, "scopes": chosen, "expires_days": expires_days},
+    )
+    return token, row
+
+
+def resolve_token(session: Session, token: str) -> ApiToken | None:
+    """The live token row for a bearer token, or None."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != "xy":
+        return None
+    row = session.execute(select(ApiToken).where(ApiToken.prefix == parts[1])).scalar_one_or_none()
+    if row is None or row.token_hash != digest(token) or row.revoked_at is not None:
+        return None
+    now = get_clock().now()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    return row
+
+
+def principal_for_token(row: ApiToken, *, ip: str | None = None) -> Principal:
+    """The principal of an API token: its scopes, never more than its role allows."""
+    allowed = ROLE_PERMISSIONS.get(row.role, frozenset())
+    dept = row.department
+    return Principal(
+        role=row.role,
+        permissions=frozenset(s for s in row.scopes if s in allowed),
+        token_id=row.id,
+        username=None,
+        display_name=row.name,
+        department_id=row.department_id,
+        department_code=dept.code if dept else None,
+        department_name=dept.name if dept else None,
+        ip=ip,
+    )
+
+
+def revoke_token(session: Session, *, token_id: int, actor: Actor) -> ApiToken:
+    """Revoke a token at once."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"令牌{token_id}不存在。")
+    if row.revoked_at is None:
+        row.revoked_at = get_clock().now()
+        audit(session, actor=actor, action="token.revoke", object_type="api_token", object_id=row.id)
+    return row
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by department then username."""
+    return list(session.execute(select(User).order_by(User.department_id, User.role, User.username)).scalars())
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every token, newest first."""
+    return list(session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars())

@@ -1,0 +1,176 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xinyong import __version__
+from xinyong.core.config import Settings, get_settings
+from xinyong.core.db import Database
+from xinyong.core.errors import DomainError, NotAuthenticated
+from xinyong.core.web import (
+    CSRF_COOKIE,
+    STATIC_DIR,
+    error_payload,
+    make_templates,
+    route_permission,
+)
+
+log = logging.getLogger("xinyong")
+
+FIELD_TYPES = {
+    "missing": "必填项缺失",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "date_from_datetime_parsing": "应为YYYY-MM-DD格式的日期",
+    "date_parsing": "应为YYYY-MM-DD格式的日期",
+    "json_invalid": "JSON格式错误",
+    "bool_parsing": "应为是/否",
+    "string_too_long": "超过最大长度",
+    "string_too_short": "长度不足",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/healthz"
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "error.html", {"status": status, "title": title, "message": message}, status_code=status
+    )
+
+
+TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "请求方式不支持",
+    409: "操作冲突",
+    422: "填写有误",
+    429: "操作过于频繁",
+    500: "系统错误",
+}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if _wants_json(request):
+            return JSONResponse(error_payload(exc), status_code=exc.status_code)
+        if isinstance(exc, NotAuthenticated) and request.method == "GET":
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+            errors.append({"field": ".".join(loc), "message": FIELD_TYPES.get(err.get("type", ""), "取值无效")})
+        message = "；".join(f"{e['field']}：{e['message']}" for e in errors) or "请求内容无效"
+        if _wants_json(request):
+            body = {"error": {"code": "validation_failed", "message": f"请求内容有误：{message}", "details": errors}}
+            return JSONResponse(body, status_code=422)
+        return _error_page(request, 422, TITLES[422], message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "您访问的页面不存在或已被移除。", 405: "不支持该请求方式。"}
+        message = messages.get(exc.status_code, str(exc.detail))
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": {"code": f"http_{exc.status_code}", "message": message}}, status_code=exc.status_code
+            )
+        return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = "系统内部错误，请稍后再试。如问题持续，请联系信用办系统管理员。"
+        if _wants_json(request):
+            return JSONResponse({"error": {"code": "internal_error", "message": message}}, status_code=500)
+        return _error_page(request, 500, TITLES[500], message)
+
+
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    # FastAPI >= 0.160 keeps included routers as wrappers holding the original router; older ones copy routes.
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(inner.routes)
+        elif isinstance(getattr(route, "routes", None), list):
+            yield from _api_routes(route.routes)
+
+
+def _check_routes_declare_permissions(app: FastAPI) -> None:
+    routes = list(_api_routes(app.routes))
+    missing = [f"{sorted(r.methods)} {r.path}" for r in routes if route_permission(r) is None]
+    if missing:
+        raise RuntimeError("routes without a declared permission (use requires() or public): " + ", ".join(missing))
+    if not routes:
+        raise RuntimeError("no API routes found: the permission check cannot see the routers")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the application: routers, error handlers, templates, static files."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="信用密山 · 公共信用信息平台 API",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url, echo=settings.sql_echo)
+    app.state.templates = make_templates()
+    app.state.templates.env.globals["settings"] = settings
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    from xinyong.accounts import views as accounts_views
+    from xinyong.subjects import api as subjects_api
+    from xinyong.web import admin_views, api, views
+
+    app.include_router(api.router)
+    app.include_router(subjects_api.router)
+    app.include_router(views.router)
+    app.include_router(accounts_views.router)
+    app.include_router(admin_views.router)
+
+    _install_error_handlers(app)
+    _check_routes_declare_permissions(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        new_csrf = getattr(request.state, "new_csrf", None)
+        if new_csrf and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(
+                CSRF_COOKIE, new_csrf, httponly=True, samesite="strict", secure=settings.mode == "production", path="/"
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+            )
+        return response
+
+    return app

@@ -1,0 +1,343 @@
+"""The `xinyong` command line (Typer). Messages are Chinese; exit codes follow the v1 contract."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.core.config import get_settings
+from xinyong.core.db import Database
+from xinyong.core.errors import CalendarMissing, DomainError
+
+app = typer.Typer(
+    help="信用密山：公共信用信息平台命令行工具。", no_args_is_help=True, add_completion=False, rich_markup_mode=None
+)
+calendar_app = typer.Typer(help="工作日历：加载年度日历、计算期限。", no_args_is_help=True)
+token_app = typer.Typer(help="接口访问令牌。", no_args_is_help=True)
+audit_app = typer.Typer(help="审计链。", no_args_is_help=True)
+user_app = typer.Typer(help="用户账号。", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a Chinese error to stderr and return the Exit to raise."""
+    err.print(f"错误：{message}", style="red", markup=False)
+    return typer.Exit(code)
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+@contextmanager
+def unit_of_work(db: Database | None = None) -> Iterator[tuple[Database, object]]:
+    """A database session for one command; domain errors become Chinese messages and exit 1."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    db = db or _database()
+    try:
+        with db.session() as session:
+            yield db, session
+    except CalendarMissing as exc:
+        raise fail(exc.message, 2) from None
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    except (OperationalError, ProgrammingError) as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            raise fail("数据库尚未初始化，请先运行 xinyong init。") from None
+        raise
+    finally:
+        db.dispose()
+
+
+def _init(db: Database, *, quiet: bool = False) -> None:
+    from xinyong.core import calendar as calendar_service
+    from xinyong.core.audit import Actor
+    from xinyong.core.db import upgrade
+    from xinyong.subjects import service as subjects_service
+
+    upgrade(db.url)
+    with db.session() as session:
+        actor = Actor.system("cli:init")
+        added = subjects_service.load_reference_data(session, actor=actor)
+        years = calendar_service.seed_from_chinesecalendar(session, actor=actor)
+    if not quiet:
+        out.print(f"数据库已就绪：{_display_url(db.url)}")
+        out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
+        if years:
+            out.print(f"工作日历：新加载{len(years)}个年度（{years[0]}—{years[-1]}年，来源 chinesecalendar）。")
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def init() -> None:
+    """创建或升级数据库，并加载参考数据（监管领域、部门、工作日历）。"""
+    db = _database()
+    try:
+        _init(db)
+    finally:
+        db.dispose()
+
+
+@app.command()
+def demo(
+    entities: Annotated[int, typer.Option("--entities", help="生成的市场主体数量")] = 20000,
+    seed: Annotated[int, typer.Option(help="随机种子（相同种子生成相同数据）")] = 20210407,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="已有主体数据时跳过生成")] = False,
+) -> None:
+    """生成演示城市：市场主体、法定代表人、各部门各角色演示账号。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from xinyong.demo import service as demo_service
+    from xinyong.subjects import service as subjects_service
+
+    if entities < 0 or entities > 20_000_000:
+        raise fail("--entities 应在0到20,000,000之间。", 2)
+    settings = get_settings()
+    db = _database()
+    try:
+        _init(db, quiet=True)
+        with db.session() as session:
+            existing = subjects_service.counts(session)["entities"]
+        if if_empty and existing:
+            out.print(f"数据库中已有{existing:,}个市场主体，跳过生成演示数据。")
+            todo = 0
+        else:
+            todo = entities
+        with Progress(
+            TextColumn("[bold]生成演示城市"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=out,
+            transient=False,
+            disable=todo == 0,
+        ) as bar:
+            task = bar.add_task("entities", total=todo)
+            result = demo_service.generate(
+                db, entities=todo, secret_key=settings.secret_key, seed=seed, progress=lambda k: bar.advance(task, k)
+            )
+        if todo:
+            out.print(
+                f"已生成市场主体{result.entities:,}个、自然人{result.persons:,}个、关联关系{result.relations:,}条，"
+                f"用时{result.seconds:.1f}秒。"
+            )
+        table = Table(title="演示账号（仅供演示环境使用）")
+        for col in ("用户名", "密码", "角色", "姓名", "部门"):
+            table.add_column(col)
+        from xinyong.core.security import role_label
+
+        for c in result.credentials:
+            table.add_row(c.username, c.password, role_label(c.role), c.display_name, c.department_name or "")
+        out.print(table)
+    finally:
+        db.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="监听端口")] = 8000,
+) -> None:
+    """启动平台网站与接口服务。"""
+    import uvicorn
+
+    from xinyong.app import create_app
+
+    out.print(f"平台地址：http://{host}:{port}/　接口文档：http://{host}:{port}/api/docs")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@app.command()
+def departments() -> None:
+    """列出部门：每行一个，代码<TAB>名称。"""
+    from xinyong.subjects import service as subjects_service
+
+    with unit_of_work() as (_db, session):
+        for dept in subjects_service.list_departments(session):  # type: ignore[arg-type]
+            sys.stdout.write(f"{dept.code}\t{dept.name}\n")
+
+
+@token_app.command("create")
+def token_create(
+    dept: Annotated[str, typer.Option("--dept", help="部门代码（见 xinyong departments）")],
+    role: Annotated[
+        str, typer.Option("--role", help="角色：public entity operator reviewer inspector admin auditor client")
+    ],
+    name: Annotated[str | None, typer.Option(help="令牌名称，如调用系统名")] = None,
+    expires_days: Annotated[int | None, typer.Option("--expires-days", help="有效天数（不填为长期）")] = None,
+) -> None:
+    """生成接口访问令牌，只输出令牌本身。"""
+    from xinyong.accounts import service as accounts
+    from xinyong.core.audit import Actor
+
+    with unit_of_work() as (_db, session):
+        token, _row = accounts.create_token(
+            session,
+            department_code=dept,
+            role=role,
+            name=name,  # type: ignore[arg-type]
+            expires_days=expires_days,
+            actor=Actor.system("cli"),
+        )
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="令牌编号")]) -> None:
+    """吊销接口访问令牌。"""
+    from xinyong.accounts import service as accounts
+    from xinyong.core.audit import Actor
+
+    with unit_of_work() as (_db, session):
+        accounts.revoke_token(session, token_id=token_id, actor=Actor.system("cli"))  # type: ignore[arg-type]
+    out.print(f"令牌{token_id}已吊销。")
+
+
+@app.command("check-code")
+def check_code(codes: Annotated[list[str], typer.Argument(help="统一社会信用代码，可多个")]) -> None:
+    """校验统一社会信用代码：每行输出 代码<TAB>OK 或 代码<TAB>INVALID<TAB>原因；有无效代码时退出码为1。"""
+    from xinyong.core.identifiers import check_uscc
+
+    bad = False
+    for raw in codes:
+        result = check_uscc(raw)
+        shown = result.code or raw
+        if result.ok:
+            sys.stdout.write(f"{shown}\tOK\n")
+        else:
+            bad = True
+            sys.stdout.write(f"{shown}\tINVALID\t{result.reason}\n")
+        for warning in result.warnings:
+            err.print(f"提示：{raw}：{warning}", markup=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"日期“{text}”无效，应为YYYY-MM-DD格式的真实日期。", 2) from None
+
+
+@calendar_app.command("deadline")
+def calendar_deadline(
+    start: Annotated[str, typer.Argument(help="起始日期 YYYY-MM-DD")],
+    n: Annotated[str, typer.Argument(help="工作日数")],
+) -> None:
+    """输出起始日期之后第N个工作日的日期；所涉年度未加载日历时退出码为2。"""
+    from xinyong.core import calendar as calendar_service
+
+    day = _parse_date(start)
+    try:
+        count = int(n)
+        if count < 0:
+            raise ValueError
+    except ValueError:
+        raise fail(f"工作日数“{n}”无效，应为非负整数。", 2) from None
+    with unit_of_work() as (_db, session):
+        cal = calendar_service.get_calendar(session)  # type: ignore[arg-type]
+        result = cal.add_working_days(day, count)
+    sys.stdout.write(result.isoformat() + "\n")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="年度日历文件（.json 或 .csv，格式见 docs/calendar.md）")],
+    replace: Annotated[bool, typer.Option("--replace", help="替换已加载的同一年度")] = False,
+) -> None:
+    """按国务院办公厅通知加载一个年度的节假日与调休上班日。"""
+    from xinyong.core import calendar as calendar_service
+    from xinyong.core.audit import Actor
+
+    if not file.is_file():
+        raise fail(f"文件不存在：{file}", 2)
+    with unit_of_work() as (_db, session):
+        data = calendar_service.parse_year_file(file)
+        row = calendar_service.store_year(
+            session,
+            data,
+            source="notice",
+            actor=Actor.system("cli"),  # type: ignore[arg-type]
+            replace=replace,
+        )
+        out.print(f"已加载{row.year}年日历：工作日放假{row.holidays}天，周末调休上班{row.makeup_workdays}天。")
+
+
+@calendar_app.command("years")
+def calendar_years() -> None:
+    """列出已加载日历的年度及来源。"""
+    from xinyong.core import calendar as calendar_service
+
+    with unit_of_work() as (_db, session):
+        for row in sorted(calendar_service.list_years(session), key=lambda r: r.year):  # type: ignore[arg-type]
+            sys.stdout.write(f"{row.year}\t{row.source}\t{row.reference or ''}\n")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计链，报告第一处断裂；断裂时退出码为1。"""
+    from xinyong.core import audit as audit_service
+
+    with unit_of_work() as (_db, session):
+        result = audit_service.verify(session)  # type: ignore[arg-type]
+    if result.ok:
+        out.print(result.message, markup=False)
+        return
+    raise fail(result.message)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="用户名")],
+    role: Annotated[str, typer.Option(help="角色")],
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    dept: Annotated[str | None, typer.Option("--dept", help="部门代码")] = None,
+    password: Annotated[str | None, typer.Option(help="密码（不填则交互输入）")] = None,
+) -> None:
+    """创建用户账号（例如初始管理员）。"""
+    from xinyong.accounts import service as accounts
+    from xinyong.core.audit import Actor
+
+    if password is None:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    with unit_of_work() as (_db, session):
+        user = accounts.create_user(
+            session,
+            username=username,
+            display_name=name,
+            password=password,  # type: ignore[arg-type]
+            role=role,
+            department_code=dept,
+            actor=Actor.system("cli"),
+        )
+        out.print(f"已创建用户 {user.username}（{user.role}）。")
+
+
+def main() -> None:
+    """Entry point of the `xinyong` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

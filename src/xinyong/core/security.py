@@ -1,0 +1,172 @@
+"""Roles, permissions, password hashing and token primitives."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from xinyong.core.audit import Actor
+
+
+class Role(StrEnum):
+    """The roles of DESIGN.md 'Who uses it'."""
+
+    public = "public"
+    entity = "entity"
+    operator = "operator"
+    reviewer = "reviewer"
+    inspector = "inspector"
+    admin = "admin"
+    auditor = "auditor"
+    client = "client"
+
+
+ROLE_LABELS: dict[str, str] = {
+    "public": "社会公众",
+    "entity": "市场主体",
+    "operator": "部门经办人",
+    "reviewer": "部门审核人",
+    "inspector": "执法检查人员",
+    "admin": "信用办管理员",
+    "auditor": "审计员",
+    "client": "接口调用方",
+}
+
+# Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "public": frozenset(),
+    "entity": frozenset({"console.enter", "subjects.read"}),
+    "operator": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "departments.read"}),
+    "reviewer": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "departments.read"}),
+    "inspector": frozenset({"console.enter", "subjects.read", "subjects.read_restricted"}),
+    "admin": frozenset(
+        {
+            "console.enter",
+            "subjects.read",
+            "subjects.read_restricted",
+            "departments.read",
+            "admin.users",
+            "admin.calendar",
+            "audit.read",
+        }
+    ),
+    "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read"}),
+    "client": frozenset({"subjects.read"}),
+}
+
+PERMISSION_LABELS: dict[str, str] = {
+    "console.enter": "进入管理后台",
+    "subjects.read": "查看主体信息",
+    "subjects.read_restricted": "查看非公开主体信息",
+    "departments.read": "查看部门信息",
+    "admin.users": "管理用户",
+    "admin.calendar": "管理工作日历",
+    "audit.read": "查阅审计日志",
+}
+
+
+def role_label(role: str) -> str:
+    """The Chinese name of a role."""
+    return ROLE_LABELS.get(role, role)
+
+
+def parse_role(text: str) -> Role:
+    """A role from its code, or a Chinese error listing the valid ones."""
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        valid = "、".join(f"{r.value}（{ROLE_LABELS[r.value]}）" for r in Role)
+        raise ValueError(f"角色“{text}”不存在，可选：{valid}") from None
+
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; runs a full hash even for unknown users so timing tells nothing."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_strength(password: str) -> str | None:
+    """A Chinese reason if the password is too weak, else None."""
+    if len(password) < 10:
+        return "密码至少10位。"
+    classes = sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
+    if classes < 3:
+        return "密码应至少包含大写字母、小写字母、数字、符号中的三类。"
+    return None
+
+
+def new_secret_token(prefix: str) -> tuple[str, str, str]:
+    """A new token: (full token, lookup prefix, SHA-256 digest of the full token)."""
+    lookup = secrets.token_hex(6)
+    token = f"{prefix}_{lookup}_{secrets.token_urlsafe(32)}"
+    return token, lookup, digest(token)
+
+
+def digest(token: str) -> str:
+    """SHA-256 hex digest (tokens are high-entropy, so a fast hash is appropriate)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request: anonymous public, a logged-in user or an API token."""
+
+    role: str = "public"
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    user_id: int | None = None
+    token_id: int | None = None
+    username: str | None = None
+    display_name: str | None = None
+    department_id: int | None = None
+    department_code: str | None = None
+    department_name: str | None = None
+    entity_id: int | None = None
+    session_id: int | None = None
+    ip: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether a user or token is behind the request."""
+        return self.user_id is not None or self.token_id is not None
+
+    def can(self, permission: str) -> bool:
+        """Whether the principal holds the permission."""
+        return permission in self.permissions
+
+    def actor(self) -> Actor:
+        """The audit actor for this principal."""
+        label = self.username or (f"token:{self.token_id}" if self.token_id else "anonymous")
+        return Actor(
+            label=label,
+            user_id=self.user_id,
+            token_id=self.token_id,
+            department_code=self.department_code,
+            role=self.role,
+            ip=self.ip,
+        )
+
+
+ANONYMOUS = Principal()

@@ -1,0 +1,174 @@
+"""Request plumbing: the database session, the caller, permissions on routes, CSRF and templates."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from xinyong.core.clock import get_clock, to_china
+from xinyong.core.config import Settings
+from xinyong.core.db import Database
+from xinyong.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from xinyong.core.security import ANONYMOUS, PERMISSION_LABELS, Principal, role_label
+
+SESSION_COOKIE = "xy_session"
+CSRF_COOKIE = "xy_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "web" / "templates"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+
+
+def get_database(request: Request) -> Database:
+    """The application's database."""
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The application's settings."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the route succeeds, rolled back otherwise."""
+    db = get_database(request)
+    with db.session(write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address (the reverse proxy is expected to set it on the connection)."""
+    return request.client.host if request.client else None
+
+
+def get_principal(request: Request, session: DbSession) -> Principal:
+    """Who is calling: a bearer token, a web session, or the anonymous public."""
+    from xinyong.accounts import service as accounts
+
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    ip = client_ip(request)
+    principal = ANONYMOUS
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        row = accounts.resolve_token(session, auth[7:].strip())
+        if row is None:
+            raise NotAuthenticated("访问令牌无效、已过期或已被吊销。")
+        principal = accounts.principal_for_token(row, ip=ip)
+        request.state.via_token = True
+    elif token := request.cookies.get(SESSION_COOKIE):
+        found = accounts.resolve_session(session, token)
+        if found is not None:
+            web_session, user = found
+            principal = accounts.principal_for_user(user, session_id=web_session.id, ip=ip)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token for forms on this page (the double-submit cookie is set by middleware)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+async def csrf_protect(request: Request) -> None:
+    """Reject unsafe cookie-authenticated requests whose form or header lacks the CSRF token."""
+    if request.method in SAFE_METHODS or request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    expected = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise PermissionDenied("页面已过期或请求来源无法验证（CSRF校验失败），请刷新页面后重试。")
+
+
+def requires(permission: str) -> Callable[..., Principal]:
+    """A route dependency: the caller must hold the permission (401 when anonymous, 403 otherwise)."""
+
+    def dependency(principal: CurrentPrincipal, _csrf: Annotated[None, Depends(csrf_protect)]) -> Principal:
+        if not principal.can(permission):
+            if not principal.is_authenticated:
+                raise NotAuthenticated("请先登录。")
+            label = PERMISSION_LABELS.get(permission, permission)
+            raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{label}”权限。")
+        return principal
+
+    dependency.xinyong_permission = permission  # type: ignore[attr-defined]
+    return dependency
+
+
+def public(principal: CurrentPrincipal, _csrf: Annotated[None, Depends(csrf_protect)]) -> Principal:
+    """A route dependency marking the route open to everyone."""
+    return principal
+
+
+public.xinyong_permission = "public"  # type: ignore[attr-defined]
+
+
+def route_permission(route: Any) -> str | None:
+    """The permission a route declared via ``requires``/``public``, or None."""
+    for dep in getattr(route, "dependant", None).dependencies if hasattr(route, "dependant") else []:
+        found = _find_permission(dep)
+        if found:
+            return found
+    return None
+
+
+def _find_permission(dep: Any) -> str | None:
+    perm = getattr(dep.call, "xinyong_permission", None)
+    if perm:
+        return str(perm)
+    for sub in dep.dependencies:
+        found = _find_permission(sub)
+        if found:
+            return found
+    return None
+
+
+def _fmt_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_china(value).strftime(fmt) if value else ""
+
+
+def make_templates() -> Jinja2Templates:
+    """The Jinja2 environment with the platform's filters and globals."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters["dt"] = _fmt_dt
+    env.filters["role_label"] = role_label
+    env.globals["csrf_field"] = CSRF_FIELD
+    env.globals["now"] = lambda: to_china(get_clock().now())
+    return templates
+
+
+def error_payload(exc: DomainError) -> dict[str, Any]:
+    """The JSON body of a domain error."""
+    body: dict[str, Any] = {"error": {"code": exc.code, "message": exc.message}}
+    if exc.details is not None:
+        body["error"]["details"] = exc.details
+    return body

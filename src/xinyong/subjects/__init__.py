@@ -1,0 +1,1 @@
+"""Subjects: market entities, natural persons, their relations; departments and supervision domains."""

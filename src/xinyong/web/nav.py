@@ -1,0 +1,35 @@
+"""The console navigation: each domain adds its entries; a user sees those its permissions allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xinyong.core.security import Principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the console sidebar."""
+
+    section: str
+    label: str
+    href: str
+    permission: str
+
+
+CONSOLE_NAV: list[NavItem] = [
+    NavItem("工作台", "概览", "/console", "console.enter"),
+    NavItem("基础数据", "部门与监管领域", "/console/departments", "departments.read"),
+    NavItem("基础数据", "工作日历", "/console/calendar", "console.enter"),
+    NavItem("系统管理", "用户与访问令牌", "/console/users", "admin.users"),
+    NavItem("系统管理", "审计日志", "/console/audit", "audit.read"),
+]
+
+
+def nav_for(principal: Principal) -> list[tuple[str, list[NavItem]]]:
+    """The sidebar sections visible to the principal, in order."""
+    sections: dict[str, list[NavItem]] = {}
+    for item in CONSOLE_NAV:
+        if principal.can(item.permission):
+            sections.setdefault(item.section, []).append(item)
+    return list(sections.items())
