@@ -129,6 +129,8 @@ def _check_routes_declare_permissions(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
+    import xinyong.models  # noqa: F401  (every mapper known before the first flush)
+
     settings = settings or get_settings()
     app = FastAPI(
         title="信用密山 · 公共信用信息平台 API",

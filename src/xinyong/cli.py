@@ -40,6 +40,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _database() -> Database:
+    import xinyong.models  # noqa: F401  (every mapper known before the first flush)
+
     return Database(get_settings().database_url)
 
 

@@ -299,9 +299,20 @@ def test_chinese_character_is_an_error_naming_its_position() -> None:
 
 
 def test_invisible_non_ascii_character_is_an_error_with_code_point() -> None:
-    result = check_uscc("9111\u00a00000600037341L")
+    result = check_uscc("9111\u200b0000600037341L")
     assert not result.ok
-    assert result.reason == "第5位字符U+00A0（不可见字符）不合法（只能使用数字和英文字母）"
+    assert result.reason == "第5位字符U+200B（不可见字符）不合法（只能使用数字和英文字母）"
+
+
+def test_non_breaking_space_pasted_from_a_web_page_is_a_separator() -> None:
+    assert check_uscc("\u00a09111\u00a00000600037341L\u00a0").ok
+
+
+def test_residence_permit_numbers_of_hong_kong_macao_taiwan_residents_are_valid() -> None:
+    body = "83000019900101002"
+    number = body + resident_id_check_char(body)
+    rid = validate_resident_id(number)
+    assert rid.place == "台湾居民居住证" and rid.warnings == ()
 
 
 @pytest.mark.parametrize("raw", ["", "   ", " - \u3000"])

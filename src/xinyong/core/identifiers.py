@@ -118,10 +118,11 @@ USCC_ENTITY_TYPES: dict[tuple[str, str], str] = {
 }
 
 # Characters removed by normalisation: ASCII space, tab, ideographic space, hyphens and dashes.
-_SEPARATORS = frozenset(" \t\u3000-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d")
-_EDGE_WHITESPACE = " \t\r\n\u3000"
+_SEPARATORS = frozenset(" \t\u00a0\u3000-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d")
+_EDGE_WHITESPACE = " \t\r\n\u00a0\u3000"
 
 _RIC_MIN_BIRTH_YEAR = 1850
+_RESIDENCE_PERMIT_DIVISIONS = {"810000": "香港居民居住证", "820000": "澳门居民居住证", "830000": "台湾居民居住证"}
 _GENERIC_PREFECTURE_NAMES = frozenset({"市辖区", "省直辖县级行政单位", "自治区直辖县级行政单位", "县", "市区"})
 
 
@@ -482,6 +483,10 @@ def _validate_normalised_resident_id(number: str, warnings: tuple[str, ...], tod
     if birth > today:
         raise InvalidIdentifier(f"第7—14位出生日期“{digits}”晚于当前日期{_fmt_date(today)}", position=7)
     division = number[:6]
+    if division in _RESIDENCE_PERMIT_DIVISIONS:
+        # 港澳台居民居住证 numbers (since 2018) use these codes; they are not GB/T 2260 divisions in stdnum's data.
+        return ResidentId(number=number, birth_date=birth, gender="男" if int(number[16]) % 2 else "女",
+                          division=division, place=_RESIDENCE_PERMIT_DIVISIONS[division], warnings=warnings)
     _, names = _division_names(division)
     if not names:
         raise InvalidIdentifier(f"第1—6位行政区划代码“{division}”不存在", position=1)
