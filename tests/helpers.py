@@ -16,8 +16,15 @@ PASSWORD = "Mishan@2026-test"
 def make_user(db: Database, username: str, role: str, dept: str | None = "scjg", password: str = PASSWORD) -> None:
     """Create a user directly through the service."""
     with db.session() as s:
-        accounts.create_user(s, username=username, display_name="测试用户", password=password, role=role,
-                             department_code=dept, actor=Actor.system("test"))
+        accounts.create_user(
+            s,
+            username=username,
+            display_name="测试用户",
+            password=password,
+            role=role,
+            department_code=dept,
+            actor=Actor.system("test"),
+        )
 
 
 def make_token(db: Database, role: str, dept: str = "scjg") -> str:
@@ -37,6 +44,9 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     """Log in through the real form (CSRF included)."""
     page = client.get("/login")
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import TEST_SECRET
 
 
@@ -19,12 +18,23 @@ from tests.conftest import TEST_SECRET
 def run(tmp_path: Path, sqlite_template: Path):  # type: ignore[no-untyped-def]
     db_path = tmp_path / "cli.db"
     shutil.copy(sqlite_template, db_path)
-    env = {**os.environ, "XINYONG_DATABASE_URL": f"sqlite:///{db_path}", "XINYONG_SECRET_KEY": TEST_SECRET,
-           "XINYONG_MODE": "test", "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "XINYONG_DATABASE_URL": f"sqlite:///{db_path}",
+        "XINYONG_SECRET_KEY": TEST_SECRET,
+        "XINYONG_MODE": "test",
+        "COLUMNS": "200",
+    }
 
     def _run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "xinyong.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=120, cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, "-m", "xinyong.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=tmp_path,
+        )
 
     return _run
 
@@ -86,6 +96,7 @@ def test_audit_verify_reports_ok_and_a_break(run, tmp_path: Path) -> None:  # ty
 
 def test_commands_on_an_uninitialised_database_say_so(tmp_path: Path) -> None:
     env = {**os.environ, "XINYONG_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
-    r = subprocess.run([sys.executable, "-m", "xinyong.cli", "departments"], capture_output=True, text=True, env=env,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "xinyong.cli", "departments"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert r.returncode == 1 and "数据库尚未初始化，请先运行 xinyong init" in r.stderr

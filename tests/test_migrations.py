@@ -9,8 +9,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-
 from tests.conftest import PG_URL, _pg_admin, _pg_url, missing_service
+
 from xinyong.core.db import Database, current_revision, upgrade
 from xinyong.models import Base
 

@@ -120,7 +120,7 @@ def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 def _check_routes_declare_permissions(app: FastAPI) -> None:
     routes = list(_api_routes(app.routes))
-    missing = [f"{sorted(r.methods)} {r.path}" for r in routes if route_permission(r) is None]
+    missing = [f"{sorted(r.methods or ())} {r.path}" for r in routes if route_permission(r) is None]
     if missing:
         raise RuntimeError("routes without a declared permission (use requires() or public): " + ", ".join(missing))
     if not routes:

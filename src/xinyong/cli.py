@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from xinyong.core.config import get_settings
 from xinyong.core.db import Database
@@ -46,7 +47,7 @@ def _database() -> Database:
 
 
 @contextmanager
-def unit_of_work(db: Database | None = None) -> Iterator[tuple[Database, object]]:
+def unit_of_work(db: Database | None = None) -> Iterator[tuple[Database, Session]]:
     """A database session for one command; domain errors become Chinese messages and exit 1."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -175,7 +176,7 @@ def departments() -> None:
     from xinyong.subjects import service as subjects_service
 
     with unit_of_work() as (_db, session):
-        for dept in subjects_service.list_departments(session):  # type: ignore[arg-type]
+        for dept in subjects_service.list_departments(session):
             sys.stdout.write(f"{dept.code}\t{dept.name}\n")
 
 
@@ -197,7 +198,7 @@ def token_create(
             session,
             department_code=dept,
             role=role,
-            name=name,  # type: ignore[arg-type]
+            name=name,
             expires_days=expires_days,
             actor=Actor.system("cli"),
         )
@@ -211,7 +212,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="令牌编号")]) 
     from xinyong.core.audit import Actor
 
     with unit_of_work() as (_db, session):
-        accounts.revoke_token(session, token_id=token_id, actor=Actor.system("cli"))  # type: ignore[arg-type]
+        accounts.revoke_token(session, token_id=token_id, actor=Actor.system("cli"))
     out.print(f"令牌{token_id}已吊销。")
 
 
@@ -258,7 +259,7 @@ def calendar_deadline(
     except ValueError:
         raise fail(f"工作日数“{n}”无效，应为非负整数。", 2) from None
     with unit_of_work() as (_db, session):
-        cal = calendar_service.get_calendar(session)  # type: ignore[arg-type]
+        cal = calendar_service.get_calendar(session)
         result = cal.add_working_days(day, count)
     sys.stdout.write(result.isoformat() + "\n")
 
@@ -280,7 +281,7 @@ def calendar_load(
             session,
             data,
             source="notice",
-            actor=Actor.system("cli"),  # type: ignore[arg-type]
+            actor=Actor.system("cli"),
             replace=replace,
         )
         out.print(f"已加载{row.year}年日历：工作日放假{row.holidays}天，周末调休上班{row.makeup_workdays}天。")
@@ -292,7 +293,7 @@ def calendar_years() -> None:
     from xinyong.core import calendar as calendar_service
 
     with unit_of_work() as (_db, session):
-        for row in sorted(calendar_service.list_years(session), key=lambda r: r.year):  # type: ignore[arg-type]
+        for row in sorted(calendar_service.list_years(session), key=lambda r: r.year):
             sys.stdout.write(f"{row.year}\t{row.source}\t{row.reference or ''}\n")
 
 
@@ -302,7 +303,7 @@ def audit_verify() -> None:
     from xinyong.core import audit as audit_service
 
     with unit_of_work() as (_db, session):
-        result = audit_service.verify(session)  # type: ignore[arg-type]
+        result = audit_service.verify(session)
     if result.ok:
         out.print(result.message, markup=False)
         return
@@ -328,7 +329,7 @@ def user_create(
             session,
             username=username,
             display_name=name,
-            password=password,  # type: ignore[arg-type]
+            password=password,
             role=role,
             department_code=dept,
             actor=Actor.system("cli"),

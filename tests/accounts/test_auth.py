@@ -6,8 +6,8 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
-
 from tests.helpers import PASSWORD, csrf_from, login, make_token, make_user
+
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import ApiToken, User
 from xinyong.app import _check_routes_declare_permissions
@@ -32,8 +32,9 @@ def test_login_opens_the_console_and_logout_closes_it(client: TestClient, db: Da
 def test_wrong_password_or_unknown_user_gives_the_same_message(client: TestClient, db: Database, username: str) -> None:
     make_user(db, "admin1", "admin", "ysj")
     page = client.get("/login")
-    response = client.post("/login", data={"username": username, "password": "wrong-Password-1",
-                                           "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login", data={"username": username, "password": "wrong-Password-1", "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 401
     assert "用户名或密码错误。" in response.text
     assert "不存在" not in response.text
@@ -51,8 +52,9 @@ def test_repeated_failures_are_slowed_down_even_with_the_right_password(
     assert r.status_code == 429
     assert "登录失败次数过多" in r.text
     clock.advance(seconds=31)
-    r = client.post("/login", data={"username": "operator1", "password": PASSWORD, "csrf_token": token},
-                    follow_redirects=False)
+    r = client.post(
+        "/login", data={"username": "operator1", "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert r.status_code == 303
 
 
@@ -142,8 +144,9 @@ def test_weak_passwords_are_refused(db: Database) -> None:
     from xinyong.core.errors import ValidationFailed
 
     with db.session() as s, pytest.raises(ValidationFailed, match="密码至少10位"):
-        accounts.create_user(s, username="u", display_name="用户", password="short", role="operator",
-                             actor=Actor.system())
+        accounts.create_user(
+            s, username="u", display_name="用户", password="short", role="operator", actor=Actor.system()
+        )
 
 
 def test_every_route_must_declare_a_permission() -> None:
@@ -162,6 +165,14 @@ def test_every_route_must_declare_a_permission() -> None:
 def test_login_redirect_refuses_other_sites(client: TestClient, db: Database) -> None:
     make_user(db, "admin1", "admin", "ysj")
     page = client.get("/login")
-    r = client.post("/login", data={"username": "admin1", "password": PASSWORD, "next": "https://evil.example/",
-                                    "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "username": "admin1",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/console"

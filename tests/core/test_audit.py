@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import text
 
 from xinyong.core import audit
@@ -12,9 +14,15 @@ from xinyong.core.db import Database
 def _append(db: Database, n: int) -> None:
     with db.session() as s:
         for i in range(n):
-            audit.record(s, actor=Actor(label="zhang", user_id=None, department_code="scjg", role="operator",
-                                        ip="10.0.0.8"), action="record.create", object_type="record",
-                         object_id=i, purpose="归集行政处罚信息", detail={"字段": "处罚决定书文号", "n": i})
+            audit.record(
+                s,
+                actor=Actor(label="zhang", user_id=None, department_code="scjg", role="operator", ip="10.0.0.8"),
+                action="record.create",
+                object_type="record",
+                object_id=i,
+                purpose="归集行政处罚信息",
+                detail={"字段": "处罚决定书文号", "n": i},
+            )
 
 
 def test_chain_verifies_and_links_each_event(db: Database) -> None:
@@ -23,7 +31,7 @@ def test_chain_verifies_and_links_each_event(db: Database) -> None:
         result = audit.verify(s)
         assert result.ok, result.message
         events = s.query(audit.AuditEvent).order_by(audit.AuditEvent.id).all()
-        for prev, ev in zip(events, events[1:], strict=False):
+        for prev, ev in itertools.pairwise(events):
             assert ev.prev_hash == prev.hash
         assert "审计链完整" in result.message
 
@@ -31,8 +39,12 @@ def test_chain_verifies_and_links_each_event(db: Database) -> None:
 def test_an_edited_event_is_reported_by_number(db: Database) -> None:
     _append(db, 5)
     with db.session() as s:
-        target = s.query(audit.AuditEvent).filter(audit.AuditEvent.action == "record.create").order_by(
-            audit.AuditEvent.id).all()[2]
+        target = (
+            s.query(audit.AuditEvent)
+            .filter(audit.AuditEvent.action == "record.create")
+            .order_by(audit.AuditEvent.id)
+            .all()[2]
+        )
         target_id = target.id
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET purpose = '查看邻居信息' WHERE id = :id"), {"id": target_id})

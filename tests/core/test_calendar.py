@@ -165,7 +165,8 @@ def test_calendar_cache_sees_a_newly_loaded_year(db: Database) -> None:
     with db.session() as s:
         assert 2027 not in cal_service.get_calendar(s).years
     with db.session() as s:
-        cal_service.store_year(s, cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}), source="notice",
-                               actor=Actor.system())
+        cal_service.store_year(
+            s, cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}), source="notice", actor=Actor.system()
+        )
     with db.session() as s:
         assert 2027 in cal_service.get_calendar(s).years

@@ -48,9 +48,7 @@ def ref_uscc_check(first17: str) -> str:
 
 def ref_org_check(first8: str) -> str:
     weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(
-        (int(c) if c.isdigit() else ord(c) - ord("A") + 10) * w for c, w in zip(first8, weights, strict=True)
-    )
+    total = sum((int(c) if c.isdigit() else ord(c) - ord("A") + 10) * w for c, w in zip(first8, weights, strict=True))
     c = 11 - total % 11
     return {10: "X", 11: "0"}.get(c, str(c))
 
@@ -497,9 +495,7 @@ def test_unknown_division_is_an_error() -> None:
         validate_resident_id(ric("99999920000101123"), today=TODAY)
     assert info.value.reason == "第1—6位行政区划代码“999999”不存在"
     # A valid province with a county part that never existed.
-    assert (
-        check_resident_id(ric("11999920000101123"), today=TODAY).reason == "第1—6位行政区划代码“119999”不存在"
-    )
+    assert check_resident_id(ric("11999920000101123"), today=TODAY).reason == "第1—6位行政区划代码“119999”不存在"
 
 
 def test_division_not_yet_in_force_at_birth_is_accepted_with_warning() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
 from tests.conftest import TEST_SECRET, missing_service
+
 from xinyong.app import create_app
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
@@ -41,8 +41,9 @@ def live_server(live_db: Database) -> Iterator[str]:
     """The application on a free loopback port; yields its base URL."""
     settings = Settings(mode="test", database_url=live_db.url, secret_key=TEST_SECRET)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, live_db), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, live_db), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -66,8 +67,15 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from tests.e2e.conftest import ARTIFACTS, rendered_fonts
 from tests.helpers import PASSWORD, make_user
+
 from xinyong.core.db import Database
 
 pytestmark = pytest.mark.e2e

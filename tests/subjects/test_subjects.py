@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-
 from tests.conftest import TEST_SECRET
 from tests.helpers import make_token
+
 from xinyong.core.audit import Actor
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Database
@@ -24,9 +24,19 @@ ID_NUMBER = "230382200001011239"  # born 2000 in 密山市 (230382), valid check
 def _entity_with_rep(session: Session) -> None:
     cipher = get_cipher(TEST_SECRET)
     entity = service.create_entity(
-        session, actor=ACTOR, uscc="91230382MA1B3N1N24", name="密山市兴凯湖食品有限公司", category="法人及非法人组织",
-        entity_type="有限责任公司", registering_authority="密山市市场监督管理局", region_code="230382",
-        industry_code="C", registered_on=date(2019, 5, 6), status="存续", address="黑龙江省鸡西市密山市密山镇")
+        session,
+        actor=ACTOR,
+        uscc="91230382MA1B3N1N24",
+        name="密山市兴凯湖食品有限公司",
+        category="法人及非法人组织",
+        entity_type="有限责任公司",
+        registering_authority="密山市市场监督管理局",
+        region_code="230382",
+        industry_code="C",
+        registered_on=date(2019, 5, 6),
+        status="存续",
+        address="黑龙江省鸡西市密山市密山镇",
+    )
     person = service.create_person(session, cipher=cipher, name="王建国", id_number=ID_NUMBER, actor=ACTOR)
     service.add_relation(session, entity=entity, person=person, role="legal_rep", start=date(2019, 5, 6), actor=ACTOR)
 
@@ -47,11 +57,19 @@ def test_id_numbers_are_encrypted_at_rest_and_found_by_blind_index(session: Sess
 
 def test_invalid_codes_are_refused_with_the_reason(session: Session) -> None:
     with pytest.raises(ValidationFailed, match="统一社会信用代码无效：第18位校验码错误"):
-        service.create_entity(session, actor=ACTOR, uscc="91230382MA1B3N1N2X", name="某公司",
-                              category="法人及非法人组织", entity_type="有限责任公司", region_code="230382")
+        service.create_entity(
+            session,
+            actor=ACTOR,
+            uscc="91230382MA1B3N1N2X",
+            name="某公司",
+            category="法人及非法人组织",
+            entity_type="有限责任公司",
+            region_code="230382",
+        )
     with pytest.raises(ValidationFailed, match="身份证号码无效"):
-        service.create_person(session, cipher=get_cipher(TEST_SECRET), name="李四", id_number="230382200001011238",
-                              actor=ACTOR)
+        service.create_person(
+            session, cipher=get_cipher(TEST_SECRET), name="李四", id_number="230382200001011238", actor=ACTOR
+        )
 
 
 def test_public_profile_never_shows_id_numbers(client: TestClient, db: Database) -> None:
@@ -61,8 +79,9 @@ def test_public_profile_never_shows_id_numbers(client: TestClient, db: Database)
     assert public.status_code == 200
     body = public.json()
     assert body["entity"]["name"] == "密山市兴凯湖食品有限公司"
-    assert body["relations"] == [{"role": "legal_rep", "role_name": "法定代表人", "name": "王建国",
-                                  "start_date": "2019-05-06", "end_date": None}]
+    assert body["relations"] == [
+        {"role": "legal_rep", "role_name": "法定代表人", "name": "王建国", "start_date": "2019-05-06", "end_date": None}
+    ]
     assert "id_masked" not in public.text and "*" not in public.text and ID_NUMBER not in public.text
     token = make_token(db, "operator")
     restricted = client.get("/api/v1/subjects/91230382MA1B3N1N24", headers={"Authorization": f"Bearer {token}"})

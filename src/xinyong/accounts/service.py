@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.accounts.models import ApiToken, LoginAttempt, User, WebSession
 from xinyong.core.audit import Actor
@@ -72,7 +73,7 @@ def create_user(
     return user
 
 
-def _failures(session: Session, condition: object, since: datetime) -> tuple[int, datetime | None]:
+def _failures(session: Session, condition: ColumnElement[bool], since: datetime) -> tuple[int, datetime | None]:
     row = session.execute(
         select(func.count(), func.max(LoginAttempt.at)).where(
             condition,

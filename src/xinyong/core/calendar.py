@@ -131,8 +131,7 @@ def _stamp(session: Session) -> tuple[Any, ...]:
 
 def get_calendar(session: Session) -> WorkingCalendar:
     """The working calendar from the database, cached until a year is (re)loaded."""
-    bind = session.get_bind()
-    key = (str(bind.url), _stamp(session))
+    key = (str(session.get_bind().engine.url), _stamp(session))
     with _cache_lock:
         cal = _cache.get(key)
     if cal is not None:

@@ -485,8 +485,14 @@ def _validate_normalised_resident_id(number: str, warnings: tuple[str, ...], tod
     division = number[:6]
     if division in _RESIDENCE_PERMIT_DIVISIONS:
         # 港澳台居民居住证 numbers (since 2018) use these codes; they are not GB/T 2260 divisions in stdnum's data.
-        return ResidentId(number=number, birth_date=birth, gender="男" if int(number[16]) % 2 else "女",
-                          division=division, place=_RESIDENCE_PERMIT_DIVISIONS[division], warnings=warnings)
+        return ResidentId(
+            number=number,
+            birth_date=birth,
+            gender="男" if int(number[16]) % 2 else "女",
+            division=division,
+            place=_RESIDENCE_PERMIT_DIVISIONS[division],
+            warnings=warnings,
+        )
     _, names = _division_names(division)
     if not names:
         raise InvalidIdentifier(f"第1—6位行政区划代码“{division}”不存在", position=1)

@@ -133,7 +133,8 @@ public.xinyong_permission = "public"  # type: ignore[attr-defined]
 
 def route_permission(route: Any) -> str | None:
     """The permission a route declared via ``requires``/``public``, or None."""
-    for dep in getattr(route, "dependant", None).dependencies if hasattr(route, "dependant") else []:
+    dependant = getattr(route, "dependant", None)
+    for dep in dependant.dependencies if dependant is not None else []:
         found = _find_permission(dep)
         if found:
             return found

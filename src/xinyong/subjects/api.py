@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
@@ -10,7 +10,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, public, requires
 from xinyong.subjects import service
-from xinyong.subjects.models import RELATION_ROLES
+from xinyong.subjects.models import RELATION_ROLES, Relation
 from xinyong.subjects.schemas import (
     DepartmentOut,
     EntityPublic,
@@ -38,21 +38,25 @@ def subject_profile(code: str, session: DbSession, principal: Annotated[Principa
     """The credit profile of an entity; callers allowed restricted data also get masked ID numbers."""
     entity = service.entity_by_uscc(session, code)
     relations = service.relations_of(session, entity.id, on=get_clock().today())
-    restricted = principal.can("subjects.read_restricted")
-    rows = []
-    for rel in relations:
-        base = {
-            "role": rel.role,
-            "role_name": RELATION_ROLES[rel.role],
-            "name": rel.person.name,
-            "start_date": rel.start_date,
-            "end_date": rel.end_date,
-        }
-        if restricted:
-            rows.append(RelationRestricted(**base, id_type=rel.person.id_type, id_masked=rel.person.id_masked))
-        else:
-            rows.append(RelationPublic(**base))
     entity_out = EntityPublic.model_validate(entity)
-    if restricted:
-        return SubjectProfileRestricted(entity=entity_out, relations=rows)  # type: ignore[arg-type]
-    return SubjectProfilePublic(entity=entity_out, relations=rows)
+    if principal.can("subjects.read_restricted"):
+        return SubjectProfileRestricted(
+            entity=entity_out,
+            relations=[
+                RelationRestricted(**_relation_fields(rel), id_type=rel.person.id_type, id_masked=rel.person.id_masked)
+                for rel in relations
+            ],
+        )
+    return SubjectProfilePublic(
+        entity=entity_out, relations=[RelationPublic(**_relation_fields(rel)) for rel in relations]
+    )
+
+
+def _relation_fields(rel: Relation) -> dict[str, Any]:
+    return {
+        "role": rel.role,
+        "role_name": RELATION_ROLES[rel.role],
+        "name": rel.person.name,
+        "start_date": rel.start_date,
+        "end_date": rel.end_date,
+    }
