@@ -79,3 +79,20 @@ def test_rewriting_an_event_with_a_fresh_hash_breaks_the_next_link(db: Database)
     with db.session() as s:
         result = audit.verify(s)
     assert not result.ok and result.broken_event_id == broken  # ... but the next event still names the old one
+
+
+def test_concurrent_writers_keep_one_linear_chain(db: Database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> None:
+        for i in range(10):
+            with db.session() as s:
+                audit.record(s, actor=Actor(label=f"worker{n}"), action="test.write", object_type="x", object_id=i)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(worker, range(4)))
+    with db.session() as s:
+        result = audit.verify(s)
+        written = s.query(audit.AuditEvent).filter(audit.AuditEvent.action == "test.write").count()
+    assert result.ok, result.message
+    assert written == 40
