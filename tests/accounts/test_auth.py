@@ -176,3 +176,44 @@ def test_login_redirect_refuses_other_sites(client: TestClient, db: Database) ->
         follow_redirects=False,
     )
     assert r.headers["location"] == "/console"
+
+
+def test_admin_creates_and_disables_a_user_in_the_console(client: TestClient, db: Database) -> None:
+    make_user(db, "admin1", "admin", "ysj")
+    login(client, "admin1")
+    page = client.get("/console/users")
+    token = csrf_from(page.text)
+    weak = client.post(
+        "/console/users",
+        data={
+            "username": "li",
+            "display_name": "李明",
+            "role": "operator",
+            "department": "scjg",
+            "password": "abc",
+            "csrf_token": token,
+        },
+    )
+    assert "密码至少10位" in weak.text
+    made = client.post(
+        "/console/users",
+        data={
+            "username": "li",
+            "display_name": "李明",
+            "role": "operator",
+            "department": "scjg",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert "已创建用户 li" in made.text
+    other = TestClient(client.app)
+    login(other, "li")
+    assert other.get("/console").status_code == 200
+    with db.session() as s:
+        user_id = s.execute(select(User.id).where(User.username == "li")).scalar_one()
+    client.post(f"/console/users/{user_id}/active", data={"active": "0", "csrf_token": token})
+    assert other.get("/console", follow_redirects=False).status_code == 303  # its session ended at once
+    page = other.get("/login")
+    refused = other.post("/login", data={"username": "li", "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 401

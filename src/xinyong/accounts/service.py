@@ -273,6 +273,31 @@ def revoke_token(session: Session, *, token_id: int, actor: Actor) -> ApiToken:
     return row
 
 
+def set_active(session: Session, *, user_id: int, active: bool, actor: Actor) -> User:
+    """Enable or disable an account; disabling also ends its open web sessions."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户{user_id}不存在。")
+    if actor.user_id == user_id and not active:
+        raise Conflict("不能停用当前登录的账号。")
+    if user.is_active != active:
+        user.is_active = active
+        if not active:
+            now = get_clock().now()
+            for row in session.execute(
+                select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+            ).scalars():
+                row.revoked_at = now
+        audit(
+            session,
+            actor=actor,
+            action="user.enable" if active else "user.disable",
+            object_type="user",
+            object_id=user_id,
+        )
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     """Every user, by department then username."""
     return list(session.execute(select(User).order_by(User.department_id, User.role, User.username)).scalars())

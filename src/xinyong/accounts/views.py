@@ -30,6 +30,7 @@ def _page(request: Request, session: DbSession, **extra: object) -> HTMLResponse
             "roles": ROLE_LABELS,
             "new_token": None,
             "error": None,
+            "message": None,
             **extra,
         },
     )
@@ -38,6 +39,47 @@ def _page(request: Request, session: DbSession, **extra: object) -> HTMLResponse
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, session: DbSession, _: Admin) -> HTMLResponse:
     """Users and tokens."""
+    return _page(request, session)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user(
+    request: Request,
+    session: DbSession,
+    principal: Admin,
+    username: Annotated[str, Form()],
+    display_name: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    department: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Create an account; the password must meet the strength rule."""
+    try:
+        user = service.create_user(
+            session,
+            username=username,
+            display_name=display_name.strip() or username,
+            password=password,
+            role=role,
+            department_code=department or None,
+            actor=principal.actor(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, error=exc.message)
+    return _page(request, session, message=f"已创建用户 {user.username}。")
+
+
+@router.post("/users/{user_id}/active", response_class=HTMLResponse)
+def set_active(
+    request: Request, session: DbSession, principal: Admin, user_id: int, active: Annotated[str, Form()]
+) -> HTMLResponse:
+    """Disable or re-enable an account."""
+    try:
+        service.set_active(session, user_id=user_id, active=active == "1", actor=principal.actor())
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, error=exc.message)
     return _page(request, session)
 
 
