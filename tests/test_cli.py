@@ -100,3 +100,14 @@ def test_commands_on_an_uninitialised_database_say_so(tmp_path: Path) -> None:
         [sys.executable, "-m", "xinyong.cli", "departments"], capture_output=True, text=True, env=env, timeout=120
     )
     assert r.returncode == 1 and "数据库尚未初始化，请先运行 xinyong init" in r.stderr
+
+
+def test_demo_fills_the_city_prints_accounts_and_is_skipped_when_asked(run) -> None:  # type: ignore[no-untyped-def]
+    first = run("demo", "--entities", "300")
+    assert first.returncode == 0, first.stderr
+    assert "已生成市场主体300个" in first.stdout
+    assert "admin" in first.stdout and "Xinyong@2026" in first.stdout and "信用办管理员" in first.stdout
+    again = run("demo", "--entities", "300", "--if-empty")
+    assert again.returncode == 0 and "数据库中已有300个市场主体，跳过生成演示数据" in again.stdout
+    bad = run("demo", "--entities", "20000001")
+    assert bad.returncode == 2 and "--entities 应在0到20,000,000之间" in bad.stderr

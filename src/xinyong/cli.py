@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -144,16 +144,34 @@ def demo(
                 f"已生成市场主体{result.entities:,}个、自然人{result.persons:,}个、关联关系{result.relations:,}条，"
                 f"用时{result.seconds:.1f}秒。"
             )
-        table = Table(title="演示账号（仅供演示环境使用）")
-        for col in ("用户名", "密码", "角色", "姓名", "部门"):
-            table.add_column(col)
-        from xinyong.core.security import role_label
-
-        for c in result.credentials:
-            table.add_row(c.username, c.password, role_label(c.role), c.display_name, c.department_name or "")
-        out.print(table)
+        _print_demo_accounts(result.credentials)
     finally:
         db.dispose()
+
+
+KEY_DEMO_ACCOUNTS = ("admin", "auditor", "scjg_operator", "scjg_reviewer", "scjg_inspector", "entity")
+
+
+def _print_demo_accounts(credentials: list[Any]) -> None:
+    from xinyong.core.security import role_label
+    from xinyong.demo.service import DEMO_PASSWORD
+
+    if not credentials:
+        out.print(f"演示账号已存在（初始密码 {DEMO_PASSWORD}）：admin、auditor、scjg_operator、scjg_reviewer 等。")
+        return
+    table = Table(title="演示账号（仅供演示环境使用）")
+    for col in ("用户名", "密码", "角色", "姓名", "部门"):
+        table.add_column(col, no_wrap=True)
+    key = [c for c in credentials if c.username in KEY_DEMO_ACCOUNTS]
+    for c in key:
+        table.add_row(c.username, c.password, role_label(c.role), c.display_name, c.department_name or "")
+    out.print(table)
+    others = len(credentials) - len(key)
+    if others:
+        out.print(
+            f"另有{others}个账号：每个部门的“部门代码_operator”（经办人）和“部门代码_reviewer”（审核人），"
+            "部分部门的“部门代码_inspector”（执法检查人员），密码相同；部门代码见 xinyong departments。"
+        )
 
 
 @app.command()
