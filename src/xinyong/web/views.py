@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -124,8 +125,6 @@ def login(
         path="/",
     )
     # A fresh CSRF token after login, so a token planted before login is worthless.
-    import secrets
-
     response.set_cookie(
         CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict", secure=secure, path="/"
     )
