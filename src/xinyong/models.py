@@ -1,8 +1,9 @@
 """Imports every domain's models so that Base.metadata is complete (for Alembic and tests)."""
 
 from xinyong.accounts import models as accounts_models
+from xinyong.catalog import models as catalog_models
 from xinyong.core import audit, calendar
 from xinyong.core.db import Base
 from xinyong.subjects import models as subjects_models
 
-__all__ = ["Base", "accounts_models", "audit", "calendar", "subjects_models"]
+__all__ = ["Base", "accounts_models", "audit", "calendar", "catalog_models", "subjects_models"]

@@ -41,9 +41,13 @@ ROLE_LABELS: dict[str, str] = {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "entity": frozenset({"console.enter", "subjects.read"}),
-    "operator": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "departments.read"}),
-    "reviewer": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "departments.read"}),
-    "inspector": frozenset({"console.enter", "subjects.read", "subjects.read_restricted"}),
+    "operator": frozenset(
+        {"console.enter", "subjects.read", "subjects.read_restricted", "departments.read", "catalog.read"}
+    ),
+    "reviewer": frozenset(
+        {"console.enter", "subjects.read", "subjects.read_restricted", "departments.read", "catalog.read"}
+    ),
+    "inspector": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"}),
     "admin": frozenset(
         {
             "console.enter",
@@ -53,9 +57,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "admin.users",
             "admin.calendar",
             "audit.read",
+            "catalog.read",
+            "admin.catalog",
         }
     ),
-    "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read"}),
+    "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
     "client": frozenset({"subjects.read"}),
 }
 
@@ -67,6 +73,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "admin.users": "管理用户",
     "admin.calendar": "管理工作日历",
     "audit.read": "查阅审计日志",
+    "catalog.read": "查看信用信息目录",
+    "admin.catalog": "管理信用信息目录",
 }
 
 

@@ -21,6 +21,7 @@ CONSOLE_NAV: list[NavItem] = [
     NavItem("工作台", "概览", "/console", "console.enter"),
     NavItem("基础数据", "部门与监管领域", "/console/departments", "departments.read"),
     NavItem("基础数据", "工作日历", "/console/calendar", "console.enter"),
+    NavItem("基础数据", "信用信息目录", "/console/catalog", "catalog.read"),
     NavItem("系统管理", "用户与访问令牌", "/console/users", "admin.users"),
     NavItem("系统管理", "审计日志", "/console/audit", "audit.read"),
 ]
