@@ -95,6 +95,20 @@ class Relation(Base):
     person: Mapped[Person] = relationship()
 
 
+class SubjectNameReview(Base):
+    """A reported name that disagrees with the registered one, queued for a person to check."""
+
+    __tablename__ = "subject_name_review"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    reported_name: Mapped[str] = mapped_column(String(200))
+    registered_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | accepted | rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 RELATION_ROLES = {"legal_rep": "法定代表人", "principal": "主要负责人", "controller": "实际控制人"}
 ENTITY_CATEGORIES = ("法人及非法人组织", "个体工商户")
 ENTITY_STATUSES = ("存续", "在业", "吊销", "注销", "迁出", "歇业")

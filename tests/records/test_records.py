@@ -1,0 +1,166 @@
+"""Credit records: stored once per decision, versioned on change, deadlines by working days, a strict state machine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.conftest import TEST_SECRET
+
+from xinyong.catalog import service as catalog
+from xinyong.core.audit import Actor
+from xinyong.core.clock import CHINA_TZ, FixedClock
+from xinyong.core.crypto import get_cipher
+from xinyong.core.errors import Conflict
+from xinyong.records import service, states
+from xinyong.records.models import CreditRecord
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Entity, SubjectNameReview
+
+ACTOR = Actor.system("test")
+SHOP = "92230382MA1C00018L"  # a 个体工商户 code (valid)
+AUTHORITY = "112303820023820061"
+
+
+def penalty(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "CF_XDR_MC": "密山市老王烧烤店",
+        "CF_XDR_LB": "个体工商户",
+        "CF_XDR_SHXYM": SHOP,
+        "CF_WSH": "密市监罚〔2026〕15号",
+        "CF_WFXW": "未按规定公示食品经营许可",
+        "CF_SY": "经查……",
+        "CF_YJ": "《中华人民共和国食品安全法》第一百二十六条",
+        "CF_CFLB": ["警告", "罚款"],
+        "CF_NR": "警告并处罚款2000元",
+        "CF_NR_FK": Decimal("0.2"),
+        "CF_JDRQ": date(2026, 9, 29),
+        "CF_CFJG": "密山市市场监督管理局",
+        "CF_CFJGDM": AUTHORITY,
+        "CF_SJLY": "密山市市场监督管理局",
+        "CF_SJLYDM": AUTHORITY,
+    }
+    values.update(overrides)
+    return values
+
+
+def store(session: Session, values: dict[str, Any]) -> service.StoreResult:
+    item, spec = catalog.item_for(session, "penalty")
+    return service.store(
+        session,
+        item=item,
+        spec=spec,
+        department=subjects.department_by_code(session, "scjg"),
+        values=values,
+        provenance=service.Provenance(actor=ACTOR),
+        cipher=get_cipher(TEST_SECRET),
+    )
+
+
+def test_a_decision_is_stored_once_and_versioned_when_it_changes(session: Session, clock: FixedClock) -> None:
+    first = store(session, penalty())
+    assert first.outcome == service.CREATED and first.record.version == 1
+    assert first.record.fields["CF_NR_FK"] == "0.2" and first.record.fields["CF_CFLB"] == ["警告", "罚款"]
+    again = store(session, penalty())
+    assert again.outcome == service.UNCHANGED and again.record.id == first.record.id
+    changed = store(session, penalty(CF_NR="警告并处罚款3000元", CF_NR_FK=Decimal("0.3")))
+    assert changed.outcome == service.VERSIONED and changed.record.version == 2
+    assert changed.record.supersedes_id == first.record.id
+    versions = service.versions_of(session, changed.record)
+    assert [(v.version, v.status, v.is_current) for v in versions] == [
+        (1, states.CORRECTED, False),
+        (2, states.VALID, True),
+    ]
+    total = session.execute(select(func.count()).select_from(CreditRecord)).scalar_one()
+    assert total == 2  # nothing deleted, nothing duplicated
+
+
+def test_deadline_is_seven_working_days_across_national_day(session: Session, clock: FixedClock) -> None:
+    # Decided Tue 29 Sep 2026: 30 Sep, 8, 9, 10 (Sat, make-up), 12, 13, 14 Oct.
+    clock._at = datetime(2026, 10, 14, 17, 0, tzinfo=CHINA_TZ)
+    on_time = store(session, penalty()).record
+    assert on_time.publication_deadline == date(2026, 10, 14)
+    assert on_time.on_time is True
+    clock._at = datetime(2026, 10, 15, 9, 0, tzinfo=CHINA_TZ)
+    late = store(session, penalty(CF_WSH="密市监罚〔2026〕16号")).record
+    assert late.on_time is False
+    rows = {t.department_code: t for t in service.timeliness(session)}
+    assert (rows["scjg"].total, rows["scjg"].on_time, rows["scjg"].late) == (2, 1, 1)
+    assert rows["scjg"].rate == 0.5
+    assert [r.document_number for r in service.overdue(session)] == ["密市监罚〔2026〕16号"]
+
+
+def test_a_deadline_in_a_year_without_calendar_is_left_open_with_a_note(session: Session, clock: FixedClock) -> None:
+    clock._at = datetime(2026, 12, 28, 10, 0, tzinfo=CHINA_TZ)
+    result = store(session, penalty(CF_JDRQ=date(2026, 12, 25)))
+    assert result.record.publication_deadline is None and result.record.on_time is None
+    assert "2027年工作日历尚未加载" in result.warnings[-1]
+
+
+def test_unknown_subjects_are_registered_and_name_conflicts_queued(session: Session, clock: FixedClock) -> None:
+    created = store(session, penalty())
+    assert "此前未登记" in created.warnings[0]
+    entity = session.execute(select(Entity).where(Entity.uscc == SHOP)).scalar_one()
+    assert (entity.category, entity.entity_type, entity.region_code) == ("个体工商户", "个体工商户", "230382")
+    other = store(session, penalty(CF_WSH="密市监罚〔2026〕20号", CF_XDR_MC="密山市王记烧烤"))
+    assert "与登记名称“密山市老王烧烤店”不一致" in other.warnings[0]
+    session.refresh(entity)
+    assert entity.name == "密山市老王烧烤店"  # not silently overwritten
+    review = session.execute(select(SubjectNameReview)).scalar_one()
+    assert (review.reported_name, review.status) == ("密山市王记烧烤", "open")
+
+
+def test_natural_person_records_keep_only_the_masked_number(session: Session, clock: FixedClock) -> None:
+    values = penalty(CF_XDR_MC="张三", CF_XDR_LB="自然人", CF_XDR_ZJLX="身份证", CF_XDR_ZJHM="230382200001011239")
+    del values["CF_XDR_SHXYM"]
+    record = store(session, values).record
+    assert record.subject_kind == "person" and record.person_id is not None
+    assert record.fields["CF_XDR_ZJHM"] == "2303**********1239"
+    person = subjects.find_person(session, cipher=get_cipher(TEST_SECRET), id_number="230382200001011239")
+    assert person is not None and person.id == record.person_id
+
+
+def test_state_machine_refuses_illegal_transitions(session: Session, clock: FixedClock) -> None:
+    record = store(session, penalty()).record
+    service.transition(session, record_id=record.id, target=states.DISPUTED, reason="当事人提出异议", actor=ACTOR)
+    with pytest.raises(Conflict, match="记录状态不能从“异议中”变为“已修复”"):
+        service.transition(session, record_id=record.id, target=states.REPAIRED, reason="", actor=ACTOR)
+    service.transition(session, record_id=record.id, target=states.REVOKED, reason="异议成立，撤销", actor=ACTOR)
+    with pytest.raises(Conflict, match="当前状态允许变为：无（终态）"):
+        service.transition(session, record_id=record.id, target=states.VALID, reason="", actor=ACTOR)
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"),
+    [
+        ([states.REPAIRED, states.VALID], True),  # repair revoked for false material
+        ([states.EXPIRED, states.VALID], True),  # re-published after a broken commitment
+        ([states.DISPUTED, states.VALID], True),  # objection rejected (维持)
+        ([states.EXPIRED, states.DISPUTED], False),
+        ([states.CORRECTED, states.VALID], False),
+    ],
+)
+def test_transition_table(path: list[str], ok: bool) -> None:
+    current = states.VALID
+    try:
+        for target in path:
+            states.check_transition(current, target)
+            current = target
+    except Conflict:
+        assert not ok
+    else:
+        assert ok
+
+
+def test_a_subjects_full_record_is_one_query(session: Session, clock: FixedClock) -> None:
+    store(session, penalty())
+    store(session, penalty(CF_WSH="密市监罚〔2026〕21号", CF_JDRQ=date(2026, 10, 20)))
+    store(session, penalty(CF_NR="更正"))
+    entity = subjects.entity_by_uscc(session, SHOP)
+    current = service.subject_records(session, entity_id=entity.id)
+    assert [r.document_number for r in current] == ["密市监罚〔2026〕21号", "密市监罚〔2026〕15号"]
+    assert len(service.subject_records(session, entity_id=entity.id, history=True)) == 3
