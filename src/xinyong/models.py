@@ -4,7 +4,17 @@ from xinyong.accounts import models as accounts_models
 from xinyong.catalog import models as catalog_models
 from xinyong.core import audit, calendar
 from xinyong.core.db import Base
+from xinyong.ingestion import models as ingestion_models
 from xinyong.records import models as records_models
 from xinyong.subjects import models as subjects_models
 
-__all__ = ["Base", "accounts_models", "audit", "calendar", "catalog_models", "records_models", "subjects_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit",
+    "calendar",
+    "catalog_models",
+    "ingestion_models",
+    "records_models",
+    "subjects_models",
+]

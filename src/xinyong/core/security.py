@@ -42,10 +42,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "entity": frozenset({"console.enter", "subjects.read"}),
     "operator": frozenset(
-        {"console.enter", "subjects.read", "subjects.read_restricted", "departments.read", "catalog.read"}
+        {
+            "console.enter",
+            "subjects.read",
+            "subjects.read_restricted",
+            "departments.read",
+            "catalog.read",
+            "records.submit",
+            "records.read",
+        }
     ),
     "reviewer": frozenset(
-        {"console.enter", "subjects.read", "subjects.read_restricted", "departments.read", "catalog.read"}
+        {
+            "console.enter",
+            "subjects.read",
+            "subjects.read_restricted",
+            "departments.read",
+            "catalog.read",
+            "records.submit",
+            "records.read",
+        }
     ),
     "inspector": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"}),
     "admin": frozenset(
@@ -59,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.read",
             "catalog.read",
             "admin.catalog",
+            "records.submit",
+            "records.read",
+            "records.oversee",
         }
     ),
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
@@ -75,6 +94,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "audit.read": "查阅审计日志",
     "catalog.read": "查看信用信息目录",
     "admin.catalog": "管理信用信息目录",
+    "records.submit": "报送信用信息",
+    "records.read": "查看报送批次与信用记录",
+    "records.oversee": "查看各部门报送及时率",
 }
 
 

@@ -1,0 +1,1 @@
+"""Ingestion of departments' uploaded data files: reading CSV / XLSX into header and rows."""

@@ -1,0 +1,917 @@
+"""Uploaded data files (CSV or XLSX) turned into a header and a stream of raw string rows.
+
+:func:`open_source` inspects an uploaded file, rejects it as a whole with a precise Chinese message
+(:class:`FileRejected`) or returns its description (:class:`SourceFile`) and an iterator of
+``(row_number, cells)`` for the data rows.  Validation of the rows against a catalogue item is not done here.
+
+Kind
+    Decided by content, not by name: a ZIP containing ``[Content_Types].xml`` and ``xl/workbook.xml`` is an
+    XLSX workbook; OLE2 files (old ``.xls``, password-protected workbooks, ``.doc``), other ZIP files
+    (``.docx``, ``.xlsb``, ``.ods``), PDF, images, archives, HTML tables and Excel 2003 XML saved as ``.xls``
+    are rejected naming what they are; anything else that decodes as text is CSV.  A name that contradicts
+    the content only produces a warning.
+
+Row numbers
+    What a clerk sees: the header is row 1.  For CSV the number is the physical line (counting from 1) on
+    which the record starts, so quoted cells spanning several lines do not shift later rows; for XLSX it is
+    the sheet row index.  Rows whose cells are all empty after stripping are skipped (their numbers are not
+    reused).
+
+Cells
+    Strings with surrounding whitespace removed (``str.strip``: includes U+3000 and NBSP; header cells also
+    lose zero-width characters and stray byte-order marks).  Every row has ``len(headers)`` cells (short
+    rows are padded with ``""``); when a row has non-empty cells beyond the header, they are appended (up to
+    the last non-empty one), so ``len(cells) > len(headers)`` tells the caller about extra cells.  Trailing
+    empty header cells are dropped; an empty header cell in the middle is kept as ``""``.
+
+CSV
+    Read with the C ``csv`` module in one streaming pass (the SHA-256 is a separate, hashing-only pass).
+    Encoding: the given one (``gbk``/``gb2312``/``cp936``/``ansi`` mean GB18030, its superset), else a byte
+    order mark (UTF-8, UTF-16, UTF-32), else UTF-16 without BOM recognised by its zero bytes, else strict
+    UTF-8 on the first 4 MB, else GB18030 (with a warning).  A decoding error found later, while streaming,
+    raises :class:`FileRejected` naming the physical line.  Delimiter: whichever of ``,`` ``TAB`` ``;``
+    ``|`` splits the header line into the most non-empty cells (ties: comma).  A quote left open at the
+    end of the file is rejected instead of silently swallowing the rows after it.
+
+XLSX
+    Read with openpyxl in read-only, ``data_only`` mode (formula cells give their cached results).  The
+    data sheet is the only visible sheet with a non-empty cell (hidden sheets, e.g. drop-down lists, are
+    ignored with a note; used only when no visible sheet has data); empty sheets are noted; two data
+    sheets are rejected.  A raw scan of the chosen sheet's XML finds merged ranges over the table's
+    columns (rejected) and formula cells without a cached result (blank, with a warning).  Values:
+    ``int`` as is; ``float`` to at most 15 significant digits (what Excel displays; 0.2 → ``0.2``,
+    12.0 → ``12``), never in exponent form; ``bool`` → ``是``/``否``; date-formatted cells → ``YYYY-MM-DD``
+    (``YYYY-MM-DD HH:MM:SS`` when there is a time of day).  Excel serial numbers typed into text cells are
+    left alone: :func:`excel_serial_to_date` converts them for the caller, who knows which fields are dates.
+
+Warnings
+    :attr:`SourceFile.warnings` holds the notes known when the file is opened; reading XLSX rows may append
+    one more (a number longer than 15 digits, such as an identity number typed as a number), so read the
+    list after the iterator is exhausted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import itertools
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xinyong.core.errors import DomainError
+
+__all__ = ["FileRejected", "SourceFile", "column_letter", "excel_serial_to_date", "open_source"]
+
+SAMPLE_BYTES = 4 * 1024 * 1024
+"""Bytes inspected to detect the encoding and the delimiter of a CSV file."""
+XLSX_MAX_UNCOMPRESSED = 4 * 1024**3
+"""Largest total uncompressed size accepted for an XLSX package (guards against ZIP bombs)."""
+
+_CHUNK = 1024 * 1024
+_TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
+_DELIMITERS = (",", "\t", ";", "|")
+_HEADER_STRIP = "\ufeff\u200b\u200c\u200d\u2060"
+_EOF_SENTINEL = "\ue000\U0010fffdXINYONG-EOF\U0010fffd\ue000"
+_PRIMER: tuple[int, list[str]] = (0, [])
+
+_EMPTY = "文件为空。"
+_HEADER_ONLY = "文件只有表头，没有数据行。"
+_MISSING_HEADER = "缺少表头：第1行为空。"
+_XLS = "不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV（UTF-8）后上传。"
+_RESAVE = "请在Excel中打开并另存为.xlsx或CSV（UTF-8）后重新上传。"
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_SIGNATURES = (
+    (b"%PDF-", "PDF文档"),
+    (b"\x89PNG\r\n\x1a\n", "PNG图片"),
+    (b"\xff\xd8\xff", "JPEG图片"),
+    (b"GIF87a", "GIF图片"),
+    (b"GIF89a", "GIF图片"),
+    (b"Rar!\x1a\x07", "RAR压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z压缩包"),
+    (b"\x1f\x8b", "gzip压缩包"),
+    (b"{\\rtf", "RTF文档"),
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_GB_ALIASES = {"gbk", "gb2312", "gb-2312", "gb18030", "gb-18030", "cp936", "ms936", "936", "ansi", "euc-cn", "hz"}
+_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "gb18030": "GB18030（GBK）",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+    "utf-32": "UTF-32",
+    "utf-32-le": "UTF-32",
+    "utf-32-be": "UTF-32",
+}
+
+
+class FileRejected(DomainError):
+    """The uploaded file as a whole cannot be read; ``message`` (Chinese) says why."""
+
+    status_code = 422
+    code = "file_rejected"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Description of an uploaded file that can be read (see the module docstring for the conventions)."""
+
+    kind: str
+    encoding: str | None
+    sheet: str | None
+    headers: list[str]
+    sha256: str
+    size: int
+    warnings: list[str]
+
+
+Row = tuple[int, list[str]]
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+
+
+def column_letter(index0: int) -> str:
+    """Return the Excel column letters of a zero-based column index (0 → ``A``, 26 → ``AA``)."""
+    if index0 < 0:
+        raise ValueError(f"column index must be >= 0, got {index0}")
+    number = index0 + 1
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_SERIAL = re.compile(r"\d{1,7}(?:\.\d*)?")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+
+
+def excel_serial_to_date(value: str) -> date | None:
+    """Return the date of an Excel 1900-system serial number such as ``"45292"`` or ``"45292.0"``, else None."""
+    text = value.strip()
+    if not _SERIAL.fullmatch(text):
+        return None
+    serial = int(float(text))  # a time-of-day fraction is dropped
+    if serial < 1 or serial > _EXCEL_MAX_SERIAL or serial == 60:  # 60 is Excel's fictitious 1900-02-29
+        return None
+    if serial < 60:
+        return _EXCEL_EPOCH + timedelta(days=serial + 1)
+    return _EXCEL_EPOCH + timedelta(days=serial)
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _too_large(size: int, limit: int) -> str:
+    shown, allowed = _human_size(size), _human_size(limit)
+    if shown == allowed:
+        shown, allowed = f"{shown}（{size:,}字节）", f"{allowed}（{limit:,}字节）"
+    return f"文件大小为{shown}，超过上限{allowed}，请拆分后分批上传。"
+
+
+def _clean_header(cell: str) -> str:
+    return cell.strip().strip(_HEADER_STRIP).strip()
+
+
+def _check_headers(headers: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for index, name in enumerate(headers):
+        if not name:
+            continue
+        if name in seen:
+            first = column_letter(seen[name])
+            raise FileRejected(f"表头“{name}”重复出现（第{first}列和第{column_letter(index)}列）。")
+        seen[name] = index
+
+
+def _make_headers(cells: Iterable[str]) -> list[str]:
+    headers = [_clean_header(cell) for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
+        raise FileRejected(_MISSING_HEADER)
+    _check_headers(headers)
+    return headers
+
+
+def _fit(cells: list[str], width: int) -> list[str]:
+    """Pad a row to the header width or drop its empty cells beyond the header."""
+    count = len(cells)
+    if count < width:
+        cells.extend([""] * (width - count))
+    else:
+        while count > width and not cells[count - 1]:
+            count -= 1
+        del cells[count:]
+    return cells
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _extension(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+# ------------------------------------------------------------------------------------------------ file kind
+
+
+def _reject_binary(what: str) -> FileRejected:
+    return FileRejected(f"文件是{what}，不是Excel工作簿（.xlsx）或CSV文件，无法读取。")
+
+
+def _classify_ole2(path: Path) -> FileRejected:
+    with open(path, "rb") as handle:
+        head = handle.read(_CHUNK)
+    if "EncryptedPackage".encode("utf-16-le") in head:
+        return FileRejected("文件已加密（设置了打开密码），无法读取，请在Excel中取消密码后另存为.xlsx再上传。")
+    if "WordDocument".encode("utf-16-le") in head:
+        return _reject_binary("Word文档（.doc）")
+    return FileRejected(_XLS)
+
+
+def _classify_zip(path: Path, name: str) -> str:
+    """Return "xlsx" for an Excel workbook package, else raise FileRejected naming what the ZIP file is."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            mimetype = archive.read("mimetype")[:200] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        what = "Excel文件" if _extension(name) in {".xlsx", ".xlsm"} else "ZIP文件"
+        raise FileRejected(f"{what}已损坏，无法读取。{_RESAVE}") from exc
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        total = sum(info.file_size for info in infos)
+        if total > XLSX_MAX_UNCOMPRESSED:
+            raise FileRejected(
+                f"Excel文件解压后的内容为{_human_size(total)}，超过上限{_human_size(XLSX_MAX_UNCOMPRESSED)}，"
+                "请拆分后分批上传。"
+            )
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise FileRejected("不支持Excel二进制工作簿（.xlsb）文件，请另存为.xlsx或CSV（UTF-8）后上传。")
+    if b"spreadsheet" in mimetype:
+        raise FileRejected("不支持OpenDocument表格（.ods）文件，请另存为.xlsx或CSV（UTF-8）后上传。")
+    if "word/document.xml" in names:
+        raise _reject_binary("Word文档（.docx）")
+    if "ppt/presentation.xml" in names:
+        raise _reject_binary("PowerPoint演示文稿（.pptx）")
+    raise FileRejected("文件是ZIP压缩包，不是Excel工作簿（.xlsx）或CSV文件，请解压后上传其中的表格文件。")
+
+
+def _detect_kind(path: Path, head: bytes, name: str) -> str:
+    if head.startswith(_OLE2):
+        raise _classify_ole2(path)
+    if head.startswith(_ZIP_MAGIC):
+        return _classify_zip(path, name)
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic):
+            raise _reject_binary(what)
+    return "csv"
+
+
+# ------------------------------------------------------------------------------------------------ encoding
+
+
+def _label(encoding: str) -> str:
+    return _LABELS.get(encoding, encoding.upper())
+
+
+def _normalise_encoding(name: str) -> str:
+    key = name.strip().lower().replace("_", "-")
+    if key in _GB_ALIASES:
+        return "gb18030"
+    try:
+        info = codecs.lookup(key)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise FileRejected(f"不支持的文件编码“{name}”，请选择UTF-8或GB18030（GBK）。")
+    if info.name in {"gbk", "gb2312", "gb18030"}:
+        return "gb18030"
+    return info.name
+
+
+def _breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _decoding_error(line: int, encoding: str, how: str) -> FileRejected:
+    label = _label(encoding)
+    if how == "explicit":
+        return FileRejected(
+            f"第{line}行含有无法按所选编码{label}解码的字节，请确认文件编码，或将文件另存为UTF-8编码的CSV后重新上传。"
+        )
+    return FileRejected(
+        f"文件编码不一致：第{line}行含有无法按{label}解码的字节（此前的内容为{label}编码），"
+        "请将整个文件另存为UTF-8编码的CSV后重新上传。"
+    )
+
+
+def _bom_encoding(sample: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if sample.startswith(bom):
+            return encoding
+    return None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    probe = sample[:4096]
+    even, odd = probe[0::2], probe[1::2]
+    if len(odd) < 2:
+        return None
+    even_zero, odd_zero = even.count(0), odd.count(0)
+    # ASCII characters give a zero byte in every other position; CJK characters rarely give one anywhere
+    if odd_zero >= max(1, len(odd) // 10) and even_zero * 8 <= odd_zero:
+        return "utf-16-le"
+    if even_zero >= max(1, len(even) // 10) and odd_zero * 8 <= even_zero:
+        return "utf-16-be"
+    return None
+
+
+def _same_family(explicit: str, bom: str) -> bool:
+    return explicit.replace("-sig", "").split("-")[:2] == bom.replace("-sig", "").split("-")[:2]
+
+
+def _scan_text(chunks: Iterable[bytes], encoding: str, final: bool) -> tuple[str, int, int]:
+    """Strictly decode ``chunks`` without keeping the text.
+
+    Return the text of the first chunk, the physical line (from 1) of the first undecodable byte (-1 when there
+    is none) and the number of non-ASCII characters decoded before it.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    head: str | None = None
+    lines, non_ascii, previous_cr = 1, 0, False
+    for chunk in itertools.chain(chunks, [b""] if final else []):
+        state = decoder.getstate()
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+            error = False
+        except UnicodeDecodeError as exc:  # decode the good part before the error to count its lines
+            fresh = codecs.getincrementaldecoder(encoding)("replace")
+            fresh.setstate((b"", state[1]))
+            text = fresh.decode(bytes(exc.object[: exc.start]), final=True)
+            error = True
+        if head is None:
+            head = text
+        if text:
+            lines += _breaks(text) - (1 if previous_cr and text.startswith("\n") else 0)
+            non_ascii += _non_ascii(text)
+            previous_cr = text.endswith("\r")
+        if error:
+            return head, lines, non_ascii
+    return head or "", -1, 0
+
+
+def _decode(sample: bytes, encoding: str, complete: bool) -> tuple[str | None, int, int]:
+    """Validate the sample; return (its first 256 KB as text, -1, 0) or (None, error line, non-ASCII before it)."""
+    pieces = (sample[start : start + 256 * 1024] for start in range(0, len(sample), 256 * 1024))
+    head, line, non_ascii = _scan_text(pieces, encoding, complete)
+    return (head, -1, 0) if line < 0 else (None, line, non_ascii)
+
+
+@dataclass
+class _Decoding:
+    encoding: str
+    how: str  # "explicit", "bom" or "auto": chooses the wording of a later decoding error
+    text: str  # the start of the decoded sample (256 KB)
+
+
+def _choose_encoding(
+    sample: bytes, complete: bool, explicit: str | None, textual_name: bool, warnings: list[str]
+) -> _Decoding:
+    bom = _bom_encoding(sample)
+    if explicit is not None:
+        encoding, how = _normalise_encoding(explicit), "explicit"
+        if bom is not None:
+            if not _same_family(encoding, bom):
+                warnings.append(
+                    f"文件开头带有{_label(bom)}字节顺序标记（BOM），已按{_label(bom)}读取，"
+                    f"未采用所选编码{_label(encoding)}。"
+                )
+            encoding, how = bom, "bom"
+    elif bom is not None:
+        encoding, how = bom, "bom"
+    else:
+        encoding, how = _utf16_without_bom(sample) or "", "auto"
+    if encoding:
+        text, line, _ = _decode(sample, encoding, complete)
+        if text is None:
+            raise _decoding_error(line, encoding, how)
+        return _Decoding(encoding, how, text)
+
+    if b"\x00" in sample:
+        if textual_name:
+            raise FileRejected("文件含有二进制内容（空字节），不是有效的CSV文本文件，无法读取。")
+        raise FileRejected("无法识别文件格式：文件既不是Excel工作簿（.xlsx），也不是CSV文本文件。")
+    text, utf8_line, utf8_non_ascii = _decode(sample, "utf-8", complete)
+    if text is not None:
+        return _Decoding("utf-8", "auto", text)
+    if utf8_non_ascii >= 4:  # genuine UTF-8 text before the bad bytes: a file mixing encodings
+        raise _decoding_error(utf8_line, "utf-8", "auto")
+    text, gb_line, _ = _decode(sample, "gb18030", complete)
+    if text is not None:
+        warnings.append("已自动识别文件编码为GB18030（GBK）。")
+        return _Decoding("gb18030", "auto", text)
+    if not textual_name:
+        raise FileRejected("无法识别文件格式：文件既不是Excel工作簿（.xlsx），也不是CSV文本文件。")
+    line = max(utf8_line, gb_line)
+    raise FileRejected(f"无法识别文件编码：第{line}行附近有无法解码的字节，请将文件另存为UTF-8编码的CSV后重新上传。")
+
+
+def _locate_decoding_error(path: Path, encoding: str) -> int | None:
+    """Return the physical line (from 1) of the first byte of ``path`` that ``encoding`` cannot decode."""
+    with open(path, "rb") as handle:
+        line = _scan_text(iter(lambda: handle.read(_CHUNK), b""), encoding, True)[1]
+    return None if line < 0 else line
+
+
+def _sniff_delimiter(text: str) -> str:
+    for line in itertools.islice(_lines(text), 10_000):
+        if line.strip().strip("".join(_DELIMITERS) + " \u3000"):  # skip lines that are blank as records
+            counts = [sum(1 for cell in next(csv.reader([line], delimiter=d)) if cell.strip()) for d in _DELIMITERS]
+            return _DELIMITERS[counts.index(max(counts))]
+    return ","
+
+
+def _lines(text: str) -> Iterator[str]:
+    start = 0
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
+
+
+def _reject_markup(text: str) -> None:
+    head = text[:4096].lstrip("\ufeff \t\r\n").lower()
+    if not head.startswith("<"):
+        return
+    if "urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise FileRejected("文件是Excel 2003 XML表格，不是.xlsx工作簿，请在Excel中另存为.xlsx或CSV（UTF-8）后上传。")
+    if "<html" in head or "<table" in head or "<!doctype html" in head:
+        raise FileRejected(
+            "文件内容是网页（HTML）表格，不是真正的Excel文件，请在Excel中打开并另存为.xlsx或CSV（UTF-8）后上传。"
+        )
+
+
+# ------------------------------------------------------------------------------------------------------- CSV
+
+
+@dataclass
+class _CsvContext:
+    path: Path
+    encoding: str
+    how: str
+
+    def failure(self, exc: Exception, start: int) -> FileRejected:
+        if isinstance(exc, UnicodeDecodeError):
+            line = _locate_decoding_error(self.path, self.encoding) or start
+            return _decoding_error(line, self.encoding, self.how)
+        text = str(exc)
+        if "field limit" in text:
+            return FileRejected(
+                f"第{start}行起有单元格内容超过{csv.field_size_limit()}个字符，通常是英文双引号不成对，"
+                f"导致其后多行被并入同一单元格；请检查第{start}行的引号后重新上传。"
+            )
+        return FileRejected(f"第{start}行不符合CSV格式（{text}），请检查该行后重新上传。")
+
+
+def _unclosed_quote(start: int) -> FileRejected:
+    return FileRejected(
+        f"第{start}行有以英文双引号开头的单元格，但直到文件末尾都没有对应的结束引号，请检查该行的引号后重新上传。"
+    )
+
+
+def _next_record(reader: Any, last: int, context: _CsvContext) -> tuple[Row | None, int]:
+    """Read up to the next non-blank record; return it (or None at the end) and the last line consumed."""
+    start = last + 1
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not row:
+                continue
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if cells[-1].endswith(_EOF_SENTINEL):
+                if len(cells) == 1 and cells[0] == _EOF_SENTINEL:
+                    return None, last
+                raise _unclosed_quote(start)
+            return (start, cells), last
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise context.failure(exc, last + 1) from None
+    raise AssertionError("the end-of-file sentinel was not seen")  # pragma: no cover
+
+
+def _csv_rows(handle: Any, reader: Any, first: Row, width: int, context: _CsvContext) -> Iterator[Row]:
+    strip = str.strip
+    try:
+        yield _PRIMER
+        yield first
+        last = reader.line_num
+        try:
+            for row in reader:
+                start = last + 1
+                last = reader.line_num
+                if not row:
+                    continue
+                cells = list(map(strip, row))
+                if not any(cells):
+                    continue
+                if cells[-1].endswith(_EOF_SENTINEL):
+                    if len(cells) == 1 and cells[0] == _EOF_SENTINEL:
+                        return
+                    raise _unclosed_quote(start)
+                if len(cells) != width:
+                    _fit(cells, width)
+                yield start, cells
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise context.failure(exc, last + 1) from None
+    finally:
+        handle.close()
+
+
+def _open_csv(
+    path: Path, name: str, size: int, encoding: str | None, warnings: list[str]
+) -> tuple[SourceFile, Iterator[Row]]:
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    complete = len(sample) >= size
+    decoding = _choose_encoding(sample, complete, encoding, _extension(name) in _TEXT_EXTENSIONS, warnings)
+    _reject_markup(decoding.text)
+    if _extension(name) in {".xlsx", ".xlsm", ".xls", ".et"}:
+        warnings.append(f"文件扩展名为“{_extension(name)}”，但内容是文本（CSV）格式，已按CSV读取。")
+    delimiter = _sniff_delimiter(decoding.text)
+    context = _CsvContext(path, decoding.encoding, decoding.how)
+
+    stream = open(path, encoding=decoding.encoding, newline="", errors="strict")  # noqa: SIM115 - closed by rows
+    try:
+        reader = csv.reader(itertools.chain(stream, (_EOF_SENTINEL,)), delimiter=delimiter, quotechar='"')
+        header, last = _next_record(reader, 0, context)
+        if header is None:
+            raise FileRejected(_EMPTY)
+        if header[0] != 1:
+            raise FileRejected(_MISSING_HEADER)
+        headers = _make_headers(header[1])
+        first, last = _next_record(reader, last, context)
+        if first is None:
+            raise FileRejected(_HEADER_ONLY)
+        _fit(first[1], len(headers))
+        rows = _csv_rows(stream, reader, first, len(headers), context)
+        next(rows)  # arm the generator: from now on it closes the file when it is exhausted, closed or collected
+    except BaseException:
+        stream.close()
+        raise
+    source = SourceFile("csv", decoding.encoding, None, headers, _sha256(path), size, warnings)
+    return source, rows
+
+
+# ------------------------------------------------------------------------------------------------------ XLSX
+
+
+def _format_float(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    text = format(value, ".15g")
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _xlsx_text(value: Any) -> str:
+    """Return the text of an openpyxl cell value (see the module docstring)."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return value.strip()  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return _format_float(value)
+    if kind is bool:
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        if value.microsecond >= 500_000:
+            value += timedelta(microseconds=1_000_000 - value.microsecond)
+        if value.hour == value.minute == value.second == 0:
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, timedelta):
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return str(value).strip()
+
+
+def _long_number_warning(values: tuple[Any, ...], row: int) -> str | None:
+    for index, value in enumerate(values):
+        if type(value) is float and abs(value) >= 1e15:
+            return (
+                f"第{row}行{column_letter(index)}列的数字“{_format_float(value)}”超过15位，Excel只保存15位有效数字，"
+                "末尾数字可能已丢失；身份证号码、统一社会信用代码等请设为文本格式后重新录入。"
+            )
+    return None
+
+
+def _sheet_has_data(ws: Any) -> bool:
+    rows = ws.iter_rows(values_only=True)
+    try:
+        return any(_xlsx_text(value) for row in rows for value in row if value is not None)
+    finally:
+        rows.close()
+
+
+@dataclass
+class _SheetScan:
+    merges: list[str]
+    uncached_formula: str | None  # coordinate of the first formula cell without a cached result
+
+
+_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
+_ATTR_T = re.compile(rb"""\st\s*=\s*["']([^"']*)["']""")
+_ATTR_R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+
+
+def _scan_sheet_xml(path: Path, member: str) -> _SheetScan:
+    """Stream the sheet XML once: merged ranges, and the first formula cell that has no cached result."""
+    scan = _SheetScan([], None)
+    prefix: bytes | None = None
+    carry = b""
+    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            buffer = carry + chunk
+            if prefix is None:
+                root = _ROOT.search(buffer)
+                if root is None and chunk:
+                    carry = buffer
+                    continue
+                prefix = (root.group(1) + b":") if root is not None and root.group(1) else b""
+                patterns = _sheet_patterns(prefix)
+            if chunk:
+                cut = buffer.rfind(b"</" + prefix + b"row>")
+                if cut < 0:
+                    carry = buffer
+                    continue
+                cut += len(prefix) + 6
+            else:
+                cut = len(buffer)
+            segment, carry = buffer[:cut], buffer[cut:]
+            if scan.uncached_formula is None:
+                scan.uncached_formula = _find_uncached_formula(segment, prefix, patterns)
+            if b"mergeCell" in segment:
+                scan.merges.extend(match.group(1).decode("ascii", "replace") for match in patterns[1].finditer(segment))
+            if not chunk:
+                return scan
+
+
+def _sheet_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], list[bytes]]:
+    p = re.escape(prefix)
+    formula = re.compile(b"<" + p + rb"f[\s/>]")
+    merge = re.compile(b"<" + p + rb"""mergeCell\s[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+    value = re.compile(b"<" + p + rb"v(?:\s[^>]*)?(/>|>(.*?)</" + p + rb"v>)", re.S)
+    # an uncached formula leaves one of these marks: an empty <v>, or the cell closing right after <f>
+    marks = [b"<" + prefix + m for m in (b"v/>", b"v />", b"v></" + prefix + b"v>")]
+    marks += [b"</" + prefix + b"f></" + prefix + b"c>", b"/></" + prefix + b"c>"]
+    return formula, merge, value, marks
+
+
+def _find_uncached_formula(
+    segment: bytes,
+    prefix: bytes,
+    patterns: tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], list[bytes]],
+) -> str | None:
+    formula, _merge, value, marks = patterns
+    if not any(mark in segment for mark in marks):
+        return None
+    cell_open, cell_close = b"<" + prefix + b"c", b"</" + prefix + b"c>"
+    for match in formula.finditer(segment):
+        start = segment.rfind(cell_open, 0, match.start())
+        end = segment.find(cell_close, match.end())
+        if start < 0:
+            continue
+        cell = segment[start : end if end >= 0 else len(segment)]
+        tag = cell[: cell.find(b">") + 1]
+        cached = value.search(cell)
+        cell_type = _ATTR_T.search(tag)
+        if cached is None or (not cached.group(2) and not (cell_type and cell_type.group(1) == b"str")):
+            coordinate = _ATTR_R.search(tag)
+            return coordinate.group(1).decode("ascii", "replace") if coordinate else ""
+    return None
+
+
+def _merge_bounds(ref: str) -> tuple[int, int, int, int] | None:
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.upper())
+    except (ValueError, TypeError):
+        return None
+    if None in (min_col, min_row, max_col, max_row):
+        return None
+    return min_row, min_col, max_row, max_col
+
+
+def _check_merges(merges: list[str], width: int) -> None:
+    found = []
+    for ref in merges:
+        bounds = _merge_bounds(ref)
+        if bounds is None or (bounds[0] == bounds[2] and bounds[1] == bounds[3]):
+            continue
+        if bounds[1] <= width:  # the range reaches into the table's columns
+            found.append((bounds, ref.upper()))
+    if found:
+        (min_row, _col, _max_row, _max_col), ref = min(found)
+        raise FileRejected(f"第{min_row}行存在合并单元格（{ref}），请取消合并并逐行填写后上传。")
+
+
+def _quote_names(names: list[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+def _choose_sheet(wb: Any, warnings: list[str]) -> Any:
+    visible: list[Any] = []
+    hidden: list[Any] = []
+    sheets = list(wb.worksheets)
+    for ws in sheets:
+        ws.reset_dimensions()  # read every cell even when the stored dimension is wrong
+        if _sheet_has_data(ws):
+            (visible if ws.sheet_state == "visible" else hidden).append(ws)
+        elif len(sheets) > 1:
+            warnings.append(f"工作表“{ws.title}”为空，已忽略。")
+    candidates = visible or hidden
+    if not candidates:
+        raise FileRejected(_EMPTY)
+    if len(candidates) > 1:
+        names = _quote_names([ws.title for ws in candidates])
+        raise FileRejected(f"文件包含多个有数据的工作表（{names}），请只保留一个工作表后上传。")
+    if visible and hidden:
+        warnings.append(f"已忽略隐藏的工作表{_quote_names([ws.title for ws in hidden])}中的内容。")
+    elif not visible:
+        warnings.append(f"工作表“{candidates[0].title}”为隐藏工作表，已读取其中的数据。")
+    return candidates[0]
+
+
+def _xlsx_rows(
+    wb: Any,
+    handle: Any,
+    values: Iterator[tuple[Any, ...]],
+    first: Row,
+    next_index: int,
+    width: int,
+    warnings: list[str],
+) -> Iterator[Row]:
+    index = next_index - 1
+    long_number_noted = False
+    try:
+        yield _PRIMER
+        yield first
+        try:
+            for index, row in enumerate(values, start=next_index):
+                if not row:
+                    continue
+                cells = [_xlsx_text(value) for value in row]
+                if not any(cells):
+                    continue
+                if not long_number_noted and float in map(type, row):
+                    note = _long_number_warning(row, index)
+                    if note is not None:
+                        warnings.append(note)
+                        long_number_noted = True
+                if len(cells) != width:
+                    _fit(cells, width)
+                yield index, cells
+        except FileRejected:
+            raise
+        except Exception as exc:
+            raise FileRejected(f"Excel文件第{index + 1}行附近的内容已损坏，无法读取。{_RESAVE}") from exc
+    finally:
+        close = getattr(values, "close", None)
+        if close is not None:
+            close()
+        wb.close()
+        handle.close()
+
+
+def _open_xlsx(path: Path, name: str, size: int, warnings: list[str]) -> tuple[SourceFile, Iterator[Row]]:
+    from openpyxl import load_workbook
+
+    if _extension(name) in _TEXT_EXTENSIONS:
+        warnings.append(f"文件扩展名为“{_extension(name)}”，但内容是Excel工作簿，已按Excel（.xlsx）读取。")
+    handle = open(path, "rb")  # noqa: SIM115 - a file object, because openpyxl refuses names not ending in .xlsx
+    try:
+        wb = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+    except BaseException as exc:
+        handle.close()
+        if isinstance(exc, Exception):
+            raise FileRejected(f"Excel文件已损坏或格式不正确，无法读取。{_RESAVE}") from exc
+        raise
+    try:
+        try:
+            ws = _choose_sheet(wb, warnings)
+            scan = _scan_sheet_xml(path, ws._worksheet_path)
+            values = ws.iter_rows(values_only=True)
+            header = next(values, ())
+            headers = _make_headers(_xlsx_text(value) for value in header)
+            _check_merges(scan.merges, len(headers))
+            if scan.uncached_formula is not None:
+                example = f"（如{scan.uncached_formula}）" if scan.uncached_formula else ""
+                warnings.append(
+                    f"文件中含有未计算结果的公式单元格{example}，其值按空白处理；请在Excel中打开并保存后重新上传。"
+                )
+            first: Row | None = None
+            index = 1
+            for index, row in enumerate(values, start=2):
+                cells = [_xlsx_text(value) for value in row]
+                if any(cells):
+                    first = (index, _fit(cells, len(headers)))
+                    note = _long_number_warning(row, index)
+                    if note is not None:
+                        warnings.append(note)
+                    break
+        except FileRejected:
+            raise
+        except Exception as exc:
+            raise FileRejected(f"Excel文件已损坏或格式不正确，无法读取。{_RESAVE}") from exc
+        if first is None:
+            raise FileRejected(_HEADER_ONLY)
+        rows = _xlsx_rows(wb, handle, values, first, index + 1, len(headers), warnings)
+        next(rows)  # arm the generator: from now on it closes the workbook
+    except BaseException:
+        wb.close()
+        handle.close()
+        raise
+    source = SourceFile("xlsx", None, ws.title, headers, _sha256(path), size, warnings)
+    return source, rows
+
+
+# ------------------------------------------------------------------------------------------------------- API
+
+
+def open_source(
+    path: Path,
+    *,
+    filename: str | None = None,
+    encoding: str | None = None,
+    max_bytes: int = 1_073_741_824,
+) -> tuple[SourceFile, Iterator[tuple[int, list[str]]]]:
+    """Inspect the file and return its description and an iterator of (row_number, cells) for data rows."""
+    path = Path(path)
+    name = filename or path.name
+    size = os.stat(path).st_size
+    if size > max_bytes:
+        raise FileRejected(_too_large(size, max_bytes))
+    if size == 0:
+        raise FileRejected(_EMPTY)
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    warnings: list[str] = []
+    if _detect_kind(path, head, name) == "xlsx":
+        return _open_xlsx(path, name, size, warnings)
+    return _open_csv(path, name, size, encoding, warnings)

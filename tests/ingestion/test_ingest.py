@@ -1,0 +1,202 @@
+"""Ingestion end to end: the records and batches API, files with bad rows, idempotency, crash and resume, reports."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from tests.conftest import TEST_SECRET
+from tests.helpers import csrf_from, login, make_token, make_user
+from tests.ingestion.samples import json_fields, row, write_csv
+
+from xinyong.core.audit import Actor
+from xinyong.core.clock import FixedClock
+from xinyong.core.crypto import get_cipher
+from xinyong.core.db import Database
+from xinyong.ingestion import service
+from xinyong.records import service as records_service
+from xinyong.records.models import CreditRecord
+
+
+def auth(db: Database, role: str = "operator", dept: str = "scjg") -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(db, role, dept)}"}
+
+
+def count_records(db: Database) -> int:
+    with db.session(write=False) as s:
+        return int(s.execute(select(func.count()).select_from(CreditRecord)).scalar_one())
+
+
+def test_post_one_record_returns_deadline_and_is_idempotent(
+    client: TestClient, db: Database, clock: FixedClock
+) -> None:
+    headers = auth(db)
+    body = {"kind": "penalty", "fields": json_fields(1, CF_NR_FK=0.2, CF_JDRQ="2026-09-29")}
+    first = client.post("/api/v1/records", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    data = first.json()
+    assert data["publication_deadline"] == "2026-10-14"  # 7 working days across National Day
+    assert data["status"] == "valid" and data["status_label"] == "有效" and data["outcome"] == "created"
+    assert data["subject"]["uscc"] == json_fields(1)["CF_XDR_SHXYM"]
+    assert set(data["publicity_window"]) == {"from", "until"}
+    again = client.post("/api/v1/records", json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["outcome"] == "unchanged" and again.json()["id"] == data["id"]
+    assert count_records(db) == 1
+
+
+def test_post_record_with_errors_lists_every_field_in_chinese(client: TestClient, db: Database) -> None:
+    body = {"kind": "penalty", "fields": json_fields(2, CF_NR_FK="5000元", CF_JDRQ="2026-02-30", CF_WSH="")}
+    r = client.post("/api/v1/records", json=body, headers=auth(db))
+    assert r.status_code == 422
+    err = r.json()["error"]
+    fields = {d["field"]: d["reason"] for d in err["details"]}
+    assert fields["CF_NR_FK"] == "金额应以万元为单位填写数字，“5000元”应填写为0.5"
+    assert "不存在" in fields["CF_JDRQ"]
+    assert fields["CF_WSH"] == "必填项为空"
+    assert err["message"].startswith("信息有误，未归集：")
+    assert count_records(db) == 0
+
+
+def test_unknown_kind_and_wrong_department_are_refused(client: TestClient, db: Database) -> None:
+    r = client.post("/api/v1/records", json={"kind": "gossip", "fields": {}}, headers=auth(db))
+    assert r.status_code == 422 and "不在信用信息目录" in r.json()["error"]["message"]
+    court_only = client.post("/api/v1/records", json={"kind": "judgment_debtor", "fields": {}}, headers=auth(db))
+    assert (
+        court_only.status_code == 403
+        and "不是“失信被执行人信息”的信息提供部门" in court_only.json()["error"]["message"]
+    )
+    anonymous = client.post("/api/v1/records", json={"kind": "penalty", "fields": {}})
+    assert anonymous.status_code == 401
+    auditor = client.post("/api/v1/records", json={"kind": "penalty", "fields": {}}, headers=auth(db, "auditor", "ysj"))
+    assert auditor.status_code == 403
+
+
+def test_batch_keeps_good_rows_and_reports_bad_ones_by_row_and_field(
+    client: TestClient, db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
+    rows = [row(n) for n in range(1, 11)]
+    rows[3] = row(4, CF_NR_FK="5000元")  # file row 5
+    rows[6] = row(7, CF_XDR_SHXYM=row(7)["CF_XDR_SHXYM"][:-1] + "0")  # file row 8: wrong check character
+    path = write_csv(tmp_path / "penalties.csv", rows, chinese=True, encoding="gb18030")
+    with path.open("rb") as fh:
+        r = client.post(
+            "/api/v1/batches", data={"kind": "penalty"}, files={"file": ("处罚.csv", fh, "text/csv")}, headers=auth(db)
+        )
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["rows"], report["accepted"], report["rejected"]) == (10, 8, 2)
+    assert any("GB18030" in w for w in report["warnings"])
+    errors = {(e["row"], e["field"]): e for e in report["errors"]}
+    assert errors[(5, "CF_NR_FK")]["name"] == "罚款金额（万元）"
+    assert errors[(5, "CF_NR_FK")]["value"] == "5000元"
+    assert errors[(8, "CF_XDR_SHXYM")]["reason"].startswith("第18位校验码错误")
+    assert count_records(db) == 8
+    with path.open("rb") as fh:  # the same file again: nothing new, nothing duplicated
+        again = client.post(
+            "/api/v1/batches", data={"kind": "penalty"}, files={"file": ("处罚.csv", fh, "text/csv")}, headers=auth(db)
+        ).json()
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 8, 2)
+    assert count_records(db) == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件为空"),
+        (b"CF_WSH,CF_JDRQ\n", "文件只有表头，没有数据行"),
+        (b"CF_WSH,CF_JDRQ\nx,2026-01-01\n", "缺少必填字段列"),
+        (b"CF_WSH,CF_HUH\nx,y\n", "表头“CF_HUH”不是“行政处罚信息”的字段"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "不支持旧版Excel"),
+    ],
+)
+def test_bad_files_are_refused_whole_with_a_reason(
+    client: TestClient, db: Database, content: bytes, message: str
+) -> None:
+    r = client.post(
+        "/api/v1/batches", data={"kind": "penalty"}, files={"file": ("x.csv", io.BytesIO(content))}, headers=auth(db)
+    )
+    assert r.status_code == 200
+    report = r.json()
+    assert report["status"] == "rejected"
+    assert message in (report["message"] or "") + "".join(e["reason"] for e in report["errors"])
+    assert report["accepted"] == 0 and count_records(db) == 0
+
+
+def test_duplicate_document_numbers_inside_one_file(client: TestClient, db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "dup.csv", [row(1), row(2, CF_WSH=row(1)["CF_WSH"])])
+    with path.open("rb") as fh:
+        report = client.post(
+            "/api/v1/batches", data={"kind": "penalty"}, files={"file": ("dup.csv", fh)}, headers=auth(db)
+        ).json()
+    assert report["rejected"] == 1
+    assert report["errors"][0]["reason"] == "与本文件第2行的文书号重复"
+
+
+def test_a_killed_import_is_finished_by_sending_the_file_again(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 5)
+    path = write_csv(tmp_path / "big.csv", [row(n) for n in range(1, 13)])
+    real_store = records_service.store
+    calls = {"n": 0}
+
+    def dying_store(*args: object, **kwargs: object) -> records_service.StoreResult:
+        calls["n"] += 1
+        if calls["n"] == 8:  # in the second chunk
+            raise KeyboardInterrupt("power cut")
+        return real_store(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(records_service, "store", dying_store)
+    kwargs = {
+        "path": path,
+        "kind": "penalty",
+        "department_code": "scjg",
+        "actor": Actor.system("test"),
+        "cipher": get_cipher(TEST_SECRET),
+    }
+    with pytest.raises(KeyboardInterrupt):
+        service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
+    assert count_records(db) == 5  # the first chunk, whole; nothing of the second
+    monkeypatch.setattr(records_service, "store", real_store)
+    batch_id = service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
+    with db.session(write=False) as s:
+        report = service.report(s, batch_id)
+    assert (report["created"], report["unchanged"]) == (7, 5)
+    assert count_records(db) == 12
+
+
+def test_error_report_downloads_as_xlsx(client: TestClient, db: Database, tmp_path: Path) -> None:
+    make_user(db, "op", "operator")
+    login(client, "op")
+    page = client.get("/console/ingest")
+    path = write_csv(tmp_path / "bad.csv", [row(1), row(2, CF_JDRQ="2099-01-01")])
+    with path.open("rb") as fh:
+        r = client.post(
+            "/console/ingest",
+            data={"kind": "penalty", "csrf_token": csrf_from(page.text)},
+            files={"file": ("bad.csv", fh, "text/csv")},
+        )
+    assert r.status_code == 200 and "批次" in r.text and "不得晚于今天" in r.text
+    batch_id = int(str(r.url).rsplit("/", 1)[-1])
+    xlsx = client.get(f"/console/ingest/batches/{batch_id}/errors.xlsx")
+    assert xlsx.status_code == 200
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1] == ("行号", "字段代码", "字段名称", "填写的值", "错误原因")
+    assert rows[2][0] == 3 and rows[2][1] == "CF_JDRQ" and "不得晚于今天" in rows[2][4]
+
+
+def test_timeliness_page_for_the_credit_office(client: TestClient, db: Database, clock: FixedClock) -> None:
+    client.post(
+        "/api/v1/records", json={"kind": "penalty", "fields": json_fields(1, CF_JDRQ="2026-11-01")}, headers=auth(db)
+    )
+    make_user(db, "admin1", "admin", "ysj")
+    login(client, "admin1")
+    page = client.get("/console/ingest/timeliness")
+    assert page.status_code == 200
+    assert "密山市市场监督管理局" in page.text and "0.0%" in page.text  # decided 1 Nov, sent 28 Nov: late
+    assert "密市监罚〔2026〕1号" in page.text
