@@ -111,3 +111,22 @@ def test_demo_fills_the_city_prints_accounts_and_is_skipped_when_asked(run) -> N
     assert again.returncode == 0 and "数据库中已有300个市场主体，跳过生成演示数据" in again.stdout
     bad = run("demo", "--entities", "20000001")
     assert bad.returncode == 2 and "--entities 应在0到20,000,000之间" in bad.stderr
+
+
+def test_import_prints_counts_and_writes_the_error_report(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from tests.ingestion.samples import row, write_csv
+
+    path = write_csv(tmp_path / "处罚.csv", [row(1), row(2, CF_NR_FK="5000元"), row(3)])
+    result = run("import", str(path), "--kind", "penalty", "--dept", "scjg")
+    assert result.returncode == 0, result.stderr
+    assert "数据行3，通过2（新增2，新版本0，重复0），未通过1。" in result.stdout
+    report = tmp_path / "处罚.errors.xlsx"
+    assert str(report) in result.stdout.replace("\n", "")
+    rows = list(load_workbook(report).active.iter_rows(values_only=True))
+    assert rows[2][:3] == (3, "CF_NR_FK", "罚款金额（万元）")
+    again = run("import", str(path), "--kind", "penalty", "--dept", "scjg")
+    assert "通过2（新增0，新版本0，重复2）" in again.stdout
+    bad = run("import", str(path), "--kind", "nope", "--dept", "scjg")
+    assert bad.returncode == 1 and "信息类别“nope”不在信用信息目录" in bad.stderr

@@ -238,6 +238,65 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="令牌编号")]) 
     out.print(f"令牌{token_id}已吊销。")
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="CSV（UTF-8 或 GB18030）或 XLSX 文件")],
+    kind: Annotated[str, typer.Option("--kind", help="信息类别（目录项代码，如 penalty、license）")],
+    dept: Annotated[str, typer.Option("--dept", help="报送部门代码（见 xinyong departments）")],
+    encoding: Annotated[str | None, typer.Option(help="CSV 编码（默认自动识别）")] = None,
+    report: Annotated[Path | None, typer.Option(help="错误清单 XLSX 的保存位置（默认与文件同目录）")] = None,
+) -> None:
+    """归集一个文件：输出通过与未通过的行数，有误的行写入错误清单（XLSX）。"""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from xinyong.core.audit import Actor
+    from xinyong.core.crypto import get_cipher
+    from xinyong.ingestion import service as ingestion
+
+    if not file.is_file():
+        raise fail(f"文件不存在：{file}", 2)
+    db = _database()
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]归集 {task.description}"),
+            TextColumn("已处理 {task.completed:,.0f} 行"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task(file.name, total=None)
+            batch_id = ingestion.ingest_file(
+                db,
+                path=file,
+                kind=kind,
+                department_code=dept,
+                actor=Actor.system("cli:import"),
+                cipher=get_cipher(get_settings().secret_key),
+                filename=file.name,
+                encoding=encoding,
+                progress=lambda k: bar.advance(task, k),
+            )
+        with db.session(write=False) as session:
+            summary = ingestion.report(session, batch_id, error_limit=0)
+            out.print(
+                f"批次{batch_id}：数据行{summary['rows']:,}，通过{summary['accepted']:,}"
+                f"（新增{summary['created']:,}，新版本{summary['versioned']:,}，重复{summary['unchanged']:,}），"
+                f"未通过{summary['rejected']:,}。"
+            )
+            for warning in summary["warnings"]:
+                out.print(f"提示：{warning}")
+            if summary["error_count"]:
+                target = report or file.with_name(f"{file.stem}.errors.xlsx")
+                ingestion.write_error_report(session, batch_id, target)
+                out.print(f"错误清单（{summary['error_count']:,}处）已写入：{target}")
+        if summary["status"] in ("rejected", "failed"):
+            raise fail(summary["message"] or "文件未能归集。")
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    finally:
+        db.dispose()
+
+
 @app.command("check-code")
 def check_code(codes: Annotated[list[str], typer.Argument(help="统一社会信用代码，可多个")]) -> None:
     """校验统一社会信用代码：每行输出 代码<TAB>OK 或 代码<TAB>INVALID<TAB>原因；有无效代码时退出码为1。"""

@@ -59,3 +59,31 @@ def test_calendar_page_computes_a_deadline(live_server: str, live_db: Database, 
     assert "2026年10月10日（星期六）" in page.get_by_role("status").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "calendar.png"), full_page=True)
+
+
+def test_clerk_uploads_a_file_and_reads_the_row_errors(  # type: ignore[no-untyped-def]
+    live_server: str, live_db: Database, page, tmp_path
+) -> None:
+    from tests.ingestion.samples import row, write_csv
+
+    make_user(live_db, "clerk", "operator", "scjg")
+    path = write_csv(tmp_path / "行政处罚.csv", [row(1), row(2, CF_NR_FK="5000元"), row(3, CF_JDRQ="2026-02-30")],
+                     chinese=True)
+    page.goto(live_server + "/console/ingest")
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*/console/ingest$"))
+    page.get_by_label("信息类别").select_option("penalty")
+    page.get_by_label("文件", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="上传并归集").click()
+    page.wait_for_url(re.compile(r".*/console/ingest/batches/\d+$"))
+    assert "行政处罚.csv" in page.locator("h1").inner_text()
+    rows = page.locator("#errors tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0).locator("td").all_inner_texts()
+    assert first[:3] == ["3", "CF_NR_FK", "罚款金额（万元）"] and "应填写为0.5" in first[4]
+    second = rows.nth(1).locator("td").all_inner_texts()
+    assert second[0] == "4" and second[1] == "CF_JDRQ" and "不存在" in second[4]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ingest-batch.png"), full_page=True)
