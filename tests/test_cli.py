@@ -115,7 +115,6 @@ def test_demo_fills_the_city_prints_accounts_and_is_skipped_when_asked(run) -> N
 
 def test_import_prints_counts_and_writes_the_error_report(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
-
     from tests.ingestion.samples import row, write_csv
 
     path = write_csv(tmp_path / "处罚.csv", [row(1), row(2, CF_NR_FK="5000元"), row(3)])
