@@ -141,16 +141,17 @@ def test_a_killed_import_is_finished_by_sending_the_file_again(
 ) -> None:
     monkeypatch.setattr(service, "CHUNK_ROWS", 5)
     path = write_csv(tmp_path / "big.csv", [row(n) for n in range(1, 13)])
-    real_store = records_service.store
+    real_store = records_service.store_many
     calls = {"n": 0}
 
-    def dying_store(*args: object, **kwargs: object) -> records_service.StoreResult:
+    def dying_store(*args: object, **kwargs: object) -> list[records_service.Stored]:
         calls["n"] += 1
-        if calls["n"] == 8:  # in the second chunk
+        if calls["n"] == 2:  # the second chunk dies after its rows were inserted, before the commit
+            real_store(*args, **kwargs)  # type: ignore[arg-type]
             raise KeyboardInterrupt("power cut")
         return real_store(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(records_service, "store", dying_store)
+    monkeypatch.setattr(records_service, "store_many", dying_store)
     kwargs = {
         "path": path,
         "kind": "penalty",
@@ -161,7 +162,7 @@ def test_a_killed_import_is_finished_by_sending_the_file_again(
     with pytest.raises(KeyboardInterrupt):
         service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
     assert count_records(db) == 5  # the first chunk, whole; nothing of the second
-    monkeypatch.setattr(records_service, "store", real_store)
+    monkeypatch.setattr(records_service, "store_many", real_store)
     batch_id = service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
     with db.session(write=False) as s:
         report = service.report(s, batch_id)

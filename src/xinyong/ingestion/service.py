@@ -152,32 +152,35 @@ def ingest_file(
     seen: dict[str, int] = {}
     doc_field = spec.roles["document_number"]
     counters = _Counters()
+    provenance = records_service.Provenance(actor=actor, batch_id=batch_id, file_sha256=source.sha256)
     try:
         for chunk in _chunks(rows, CHUNK_ROWS):
             with db.session() as session:
                 item_row = session.get(CatalogItem, item_id)
                 dept = session.get(Department, department_id)
                 assert item_row is not None and dept is not None
+                good: list[tuple[int | None, dict[str, Any]]] = []
                 for row_number, cells in chunk:
-                    _ingest_row(
-                        session,
-                        validator,
-                        spec,
-                        item_row,
-                        dept,
-                        mapping,
-                        unnamed,
-                        source.headers,
-                        cells,
-                        row_number,
-                        seen,
-                        doc_field,
-                        counters,
-                        batch_id,
-                        source.sha256,
-                        actor,
-                        cipher,
+                    counters.rows += 1
+                    errors, values = _check_row(
+                        validator, spec, mapping, unnamed, source.headers, cells, row_number, seen, doc_field
                     )
+                    if errors:
+                        counters.rejected += 1
+                        _store_errors(session, batch_id, row_number, errors)
+                    else:
+                        good.append((row_number, values))
+                if good:
+                    for done in records_service.store_many(
+                        session,
+                        item=item_row,
+                        spec=spec,
+                        department=dept,
+                        rows=good,
+                        provenance=provenance,
+                        cipher=cipher,
+                    ):
+                        setattr(counters, done.outcome, getattr(counters, done.outcome) + 1)
                 current = session.get(Batch, batch_id)
                 assert current is not None
                 for name in ("rows", "created", "versioned", "unchanged", "rejected"):
@@ -191,12 +194,9 @@ def ingest_file(
     return batch_id
 
 
-def _ingest_row(
-    session: Session,
+def _check_row(
     validator: RowValidator,
     spec: ItemSpec,
-    item: CatalogItem,
-    department: Department,
     mapping: dict[int, str],
     unnamed: list[int],
     headers: list[str],
@@ -204,13 +204,7 @@ def _ingest_row(
     row_number: int,
     seen: dict[str, int],
     doc_field: str,
-    counters: _Counters,
-    batch_id: int,
-    sha: str,
-    actor: Actor,
-    cipher: FieldCipher,
-) -> None:
-    counters.rows += 1
+) -> tuple[list[FieldError], dict[str, Any]]:
     raw = {code: cells[i] if i < len(cells) else "" for i, code in mapping.items()}
     errors: list[FieldError] = []
     for i in unnamed:
@@ -221,29 +215,14 @@ def _ingest_row(
             errors.append(FieldError("", f"第{column_letter(i)}列", cells[i][:200], "超出表头范围的多余数据"))
     result = validator.validate(raw)
     if not isinstance(result, ValidRow):
-        errors.extend(result)
-    else:
-        doc = str(result.values.get(doc_field, ""))
-        first = seen.get(doc)
-        if first is not None:
-            errors.append(FieldError(doc_field, spec.field(doc_field).name, doc, f"与本文件第{first}行的文书号重复"))
-        else:
-            seen[doc] = row_number
-    if errors:
-        counters.rejected += 1
-        _store_errors(session, batch_id, row_number, errors)
-        return
-    assert isinstance(result, ValidRow)
-    stored = records_service.store(
-        session,
-        item=item,
-        spec=spec,
-        department=department,
-        values=result.values,
-        cipher=cipher,
-        provenance=records_service.Provenance(actor=actor, batch_id=batch_id, row_number=row_number, file_sha256=sha),
-    )
-    setattr(counters, stored.outcome, getattr(counters, stored.outcome) + 1)
+        return [*errors, *result], {}
+    doc = str(result.values.get(doc_field, ""))
+    first = seen.get(doc)
+    if first is not None:
+        errors.append(FieldError(doc_field, spec.field(doc_field).name, doc, f"与本文件第{first}行的文书号重复"))
+    elif not errors:
+        seen[doc] = row_number
+    return errors, result.values
 
 
 def _store_errors(session: Session, batch_id: int, row_number: int, errors: list[FieldError]) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
@@ -179,6 +179,241 @@ def _name_review(
     return f"报送的名称“{record_name}”与登记名称“{registered}”不一致，已提交人工核对，未覆盖登记名称。"
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What storing one row of a bulk call did."""
+
+    outcome: str
+    record_id: int
+    warnings: list[str]
+
+
+def _entity_values(spec: ItemSpec, values: dict[str, Any], category: str, now: Any) -> dict[str, Any]:
+    uscc = values.get(spec.roles["uscc"])
+    info = describe_uscc(str(uscc)) if uscc else {}
+    return {
+        "uscc": uscc or None,
+        "reg_no": None if uscc else _alternative(spec, values),
+        "name": str(values[spec.roles["subject_name"]]),
+        "category": category,
+        "entity_type": info.get("entity_type_name") or ("个体工商户" if category == "个体工商户" else "未登记类型"),
+        "registering_authority": None,
+        "region_code": str(uscc)[2:8] if uscc else "230382",
+        "status": "存续",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _entities_by_uscc(
+    session: Session, spec: ItemSpec, rows: list[dict[str, Any]], now: Any
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Entity ids for every USCC in the rows, registering unknown ones in bulk; notes per USCC."""
+    uscc_field, name_field, cat_field = spec.roles["uscc"], spec.roles["subject_name"], spec.roles["subject_category"]
+    wanted = {str(v[uscc_field]): v for v in rows if v.get(uscc_field) and v[cat_field] != "自然人"}
+    ids: dict[str, int] = {}
+    notes: dict[str, list[str]] = {}
+    codes = list(wanted)
+    for start in range(0, len(codes), 5000):
+        part = codes[start : start + 5000]
+        for entity_id, found, name in session.execute(
+            select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.in_(part))
+        ):
+            code = str(found)
+            ids[code] = entity_id
+            reported = str(wanted[code][name_field])
+            if name != reported:
+                notes.setdefault(code, []).append(
+                    _name_review_by_id(session, record_name=reported, registered=name, entity_id=entity_id)
+                )
+    missing = [_entity_values(spec, v, str(v[cat_field]), now) for code, v in wanted.items() if code not in ids]
+    if missing:
+        for entity_id, new_code in session.execute(
+            insert(Entity).returning(Entity.id, Entity.uscc, sort_by_parameter_order=True), missing
+        ):
+            code = str(new_code)
+            ids[code] = entity_id
+            notes.setdefault(code, []).append(f"主体“{wanted[code][name_field]}”此前未登记，已按报送信息建立主体档案。")
+    return ids, notes
+
+
+def _name_review_by_id(session: Session, *, record_name: str, registered: str, entity_id: int) -> str:
+    exists = session.execute(
+        select(SubjectNameReview.id).where(
+            SubjectNameReview.entity_id == entity_id,
+            SubjectNameReview.reported_name == record_name,
+            SubjectNameReview.status == "open",
+        )
+    ).first()
+    if not exists:
+        session.add(
+            SubjectNameReview(
+                entity_id=entity_id,
+                reported_name=record_name,
+                registered_name=registered,
+                status="open",
+                created_at=get_clock().now(),
+            )
+        )
+        session.flush()
+    return f"报送的名称“{record_name}”与登记名称“{registered}”不一致，已提交人工核对，未覆盖登记名称。"
+
+
+def store_many(
+    session: Session,
+    *,
+    item: CatalogItem,
+    spec: ItemSpec,
+    department: Department,
+    rows: list[tuple[int | None, dict[str, Any]]],
+    provenance: Provenance,
+    cipher: FieldCipher,
+) -> list[Stored]:
+    """Store validated decisions in bulk: new, unchanged (same content again) or a new version (content changed).
+
+    One query finds the current versions, one the subjects; records go in with one multi-row INSERT; the audit trail
+    gets one event for the call. Rows must have distinct document numbers.
+    """
+    roles = spec.roles
+    doc_field, date_field = roles["document_number"], roles["decision_date"]
+    now = get_clock().now()
+    submitted_day = now.astimezone(CHINA_TZ).date()
+    docs = [str(v[doc_field]) for _, v in rows]
+    current: dict[str, Any] = {}
+    for start in range(0, len(docs), 5000):
+        for rec in session.execute(
+            select(
+                CreditRecord.id,
+                CreditRecord.document_number,
+                CreditRecord.content_hash,
+                CreditRecord.version,
+                CreditRecord.status,
+            ).where(
+                CreditRecord.department_id == department.id,
+                CreditRecord.item_code == spec.code,
+                CreditRecord.document_number.in_(docs[start : start + 5000]),
+                CreditRecord.is_current.is_(True),
+            )
+        ):
+            current[rec.document_number] = rec
+    results: list[Stored | None] = [None] * len(rows)
+    todo: list[int] = []
+    for i, (_row, values) in enumerate(rows):
+        digest = content_hash(values)
+        values["__hash"] = digest
+        existing = current.get(docs[i])
+        if existing is not None and existing.content_hash == digest:
+            results[i] = Stored(UNCHANGED, existing.id, [])
+        else:
+            todo.append(i)
+    if todo:
+        entity_ids, entity_notes = _entities_by_uscc(session, spec, [rows[i][1] for i in todo], now)
+        calendar = get_calendar(session) if spec.deadline_working_days is not None else None
+        inserts: list[dict[str, Any]] = []
+        warnings_of: list[list[str]] = []
+        for i in todo:
+            row_number, values = rows[i]
+            digest = values.pop("__hash")
+            warnings: list[str] = []
+            category = str(values[roles["subject_category"]])
+            uscc = values.get(roles["uscc"])
+            entity_id = person_id = None
+            if uscc and category != "自然人":
+                entity_id = entity_ids[str(uscc)]
+                warnings.extend(entity_notes.get(str(uscc), []))
+            else:
+                _cat, entity, person, notes = resolve_subject(
+                    session, spec, values, cipher=cipher, actor=provenance.actor
+                )
+                entity_id, person_id = (entity.id if entity else None), (person.id if person else None)
+                warnings.extend(notes)
+            decided: date = values[date_field]
+            deadline = None
+            if calendar is not None:
+                try:
+                    deadline = calendar.add_working_days(decided, spec.deadline_working_days or 0)
+                except CalendarMissing as exc:
+                    warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+            previous = current.get(docs[i])
+            inserts.append(
+                {
+                    "item_id": item.id,
+                    "item_code": spec.code,
+                    "subject_kind": "person" if person_id else "entity",
+                    "entity_id": entity_id,
+                    "person_id": person_id,
+                    "subject_name": str(values[roles["subject_name"]]),
+                    "subject_category": category,
+                    "department_id": department.id,
+                    "document_number": docs[i],
+                    "decision_date": decided,
+                    "fields": stored_fields(spec, values),
+                    "content_hash": digest,
+                    "status": states.VALID,
+                    "version": previous.version + 1 if previous else 1,
+                    "is_current": True,
+                    "supersedes_id": previous.id if previous else None,
+                    "publication_deadline": deadline,
+                    "submitted_at": now,
+                    "on_time": (submitted_day <= deadline) if deadline else None,
+                    "batch_id": provenance.batch_id,
+                    "row_number": row_number,
+                    "file_sha256": provenance.file_sha256,
+                    "submitted_by_user_id": provenance.actor.user_id,
+                    "submitted_by_token_id": provenance.actor.token_id,
+                }
+            )
+            warnings_of.append(warnings)
+        superseded = [current[docs[i]] for i in todo if docs[i] in current]
+        for rec in superseded:
+            target = states.CORRECTED if states.CORRECTED in states.TRANSITIONS[rec.status] else rec.status
+            session.execute(
+                update(CreditRecord).where(CreditRecord.id == rec.id).values(is_current=False, status=target)
+            )
+            session.add(
+                RecordEvent(
+                    record_id=rec.id,
+                    at=now,
+                    from_status=rec.status,
+                    to_status=target,
+                    reason="报送单位提交了更正后的内容",
+                    actor=provenance.actor.label,
+                )
+            )
+        new_ids = list(
+            session.execute(
+                insert(CreditRecord).returning(CreditRecord.id, sort_by_parameter_order=True), inserts
+            ).scalars()
+        )
+        for i, record_id, warnings in zip(todo, new_ids, warnings_of, strict=True):
+            results[i] = Stored(VERSIONED if docs[i] in current else CREATED, record_id, warnings)
+    done = [r for r in results if r is not None]
+    created = [r.record_id for r in done if r.outcome == CREATED]
+    versioned = [r.record_id for r in done if r.outcome == VERSIONED]
+    if created or versioned:
+        detail: dict[str, Any] = {
+            "item": spec.code,
+            "department": department.code,
+            "batch": provenance.batch_id,
+            "created": len(created),
+            "versioned": len(versioned),
+            "unchanged": len(done) - len(created) - len(versioned),
+            "record_ids": [min(created + versioned), max(created + versioned)],
+        }
+        if len(rows) == 1:
+            detail["document_number"] = docs[0]
+        audit(
+            session,
+            actor=provenance.actor,
+            action="record.store",
+            object_type="credit_record",
+            object_id=(created + versioned)[0] if len(rows) == 1 else None,
+            detail=detail,
+        )
+    session.flush()
+    return done
+
+
 def store(
     session: Session,
     *,
@@ -189,77 +424,20 @@ def store(
     provenance: Provenance,
     cipher: FieldCipher,
 ) -> StoreResult:
-    """Store a validated decision: new, unchanged (same content sent again) or a new version (content changed)."""
-    roles = spec.roles
-    document_number = str(values[roles["document_number"]])
-    decided: date = values[roles["decision_date"]]
-    digest = content_hash(values)
-    current = session.execute(
-        select(CreditRecord).where(
-            CreditRecord.department_id == department.id,
-            CreditRecord.item_code == spec.code,
-            CreditRecord.document_number == document_number,
-            CreditRecord.is_current.is_(True),
-        )
-    ).scalar_one_or_none()
-    if current is not None and current.content_hash == digest:
-        return StoreResult(current, UNCHANGED)
-    category, entity, person, warnings = resolve_subject(session, spec, values, cipher=cipher, actor=provenance.actor)
-    try:
-        deadline = publication_deadline(session, spec, decided)
-    except CalendarMissing as exc:
-        deadline = None
-        warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
-    now = get_clock().now()
-    submitted_day = now.astimezone(CHINA_TZ).date()
-    record = CreditRecord(
-        item_id=item.id,
-        item_code=spec.code,
-        subject_kind="person" if person else "entity",
-        entity_id=entity.id if entity else None,
-        person_id=person.id if person else None,
-        subject_name=str(values[roles["subject_name"]]),
-        subject_category=category,
-        department_id=department.id,
-        document_number=document_number,
-        decision_date=decided,
-        fields=stored_fields(spec, values),
-        content_hash=digest,
-        status=states.VALID,
-        version=(current.version + 1) if current else 1,
-        is_current=True,
-        supersedes_id=current.id if current else None,
-        publication_deadline=deadline,
-        submitted_at=now,
-        on_time=(submitted_day <= deadline) if deadline else None,
-        batch_id=provenance.batch_id,
-        row_number=provenance.row_number,
-        file_sha256=provenance.file_sha256,
-        submitted_by_user_id=provenance.actor.user_id,
-        submitted_by_token_id=provenance.actor.token_id,
-    )
-    if current is not None:
-        current.is_current = False
-        _event(session, current, states.CORRECTED, "报送单位提交了更正后的内容", provenance.actor)
-        session.flush()
-    session.add(record)
-    session.flush()
-    outcome = VERSIONED if current else CREATED
-    audit(
+    """Store one validated decision (see ``store_many``)."""
+    [stored] = store_many(
         session,
-        actor=provenance.actor,
-        action=f"record.{outcome}",
-        object_type="credit_record",
-        object_id=record.id,
-        detail={
-            "item": spec.code,
-            "document_number": document_number,
-            "version": record.version,
-            "batch": provenance.batch_id,
-            "row": provenance.row_number,
-        },
+        item=item,
+        spec=spec,
+        department=department,
+        rows=[(provenance.row_number, values)],
+        provenance=provenance,
+        cipher=cipher,
     )
-    return StoreResult(record, outcome, warnings)
+    record = session.get(CreditRecord, stored.record_id)
+    assert record is not None
+    session.refresh(record)
+    return StoreResult(record, stored.outcome, stored.warnings)
 
 
 def _event(session: Session, record: CreditRecord, target: str, reason: str | None, actor: Actor) -> None:

@@ -1,0 +1,128 @@
+"""Benchmark: ingesting a penalty CSV with full validation vs a bare csv.reader + executemany baseline, same run.
+
+    python bench/ingest.py [--rows 1000000] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+
+Target (issue #3): 1,000,000 rows on SQLite in at most 4x the baseline, peak memory under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.ingestion.samples import HEADERS_CODE, row
+
+from xinyong.catalog import service as catalog_service
+from xinyong.core import calendar as calendar_service
+from xinyong.core.audit import Actor
+from xinyong.core.crypto import get_cipher
+from xinyong.core.db import Database, upgrade
+from xinyong.ingestion import service as ingestion
+from xinyong.subjects import service as subjects_service
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """A realistic penalty file: distinct decisions about a rotating set of companies."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS_CODE)
+        template = row(1)
+        for n in range(1, rows + 1):
+            values = dict(template)
+            company = row(n % 50_000 + 1)
+            values["CF_XDR_MC"], values["CF_XDR_SHXYM"] = company["CF_XDR_MC"], company["CF_XDR_SHXYM"]
+            values["CF_WSH"] = f"密市监罚〔2026〕{n}号"
+            values["CF_NR_FK"] = f"{(n % 500) / 10:.1f}"
+            writer.writerow([values[c] for c in HEADERS_CODE])
+
+
+def baseline(path: Path, tmp: Path) -> float:
+    """Python csv.reader + executemany of the same rows into a plain SQLite table."""
+    db = sqlite3.connect(tmp / "baseline.db")
+    db.execute(f"CREATE TABLE t ({', '.join(f'{c} TEXT' for c in HEADERS_CODE)})")
+    started = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        db.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(HEADERS_CODE))})", reader)
+    db.commit()
+    db.close()
+    return time.perf_counter() - started
+
+
+def full(path: Path, url: str) -> tuple[float, dict[str, int]]:
+    """The platform's ingestion of the same file."""
+    upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        actor = Actor.system("bench")
+        subjects_service.load_reference_data(s, actor=actor)
+        calendar_service.seed_from_chinesecalendar(s, actor=actor)
+        catalog_service.load_shipped(s, actor=actor)
+    started = time.perf_counter()
+    batch_id = ingestion.ingest_file(
+        db, path=path, kind="penalty", department_code="scjg", actor=Actor.system("bench"), cipher=get_cipher(SECRET)
+    )
+    seconds = time.perf_counter() - started
+    with db.session(write=False) as s:
+        report = ingestion.report(s, batch_id, error_limit=0)
+    db.dispose()
+    return seconds, {k: report[k] for k in ("rows", "created", "rejected")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", help="also measure on this PostgreSQL server (a scratch database is created)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        path = tmp / "penalties.csv"
+        make_csv(path, args.rows)
+        size_mb = os.path.getsize(path) / 1e6
+        base = baseline(path, tmp)
+        seconds, counts = full(path, f"sqlite:///{tmp / 'full.db'}")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"rows {args.rows:,}  file {size_mb:.0f} MB")
+        print(f"baseline csv.reader+executemany (SQLite): {base:.2f} s  ({args.rows / base:,.0f} rows/s)")
+        print(f"full ingestion (SQLite): {seconds:.2f} s  ({args.rows / seconds:,.0f} rows/s)  {counts}")
+        print(f"ratio full/baseline: {seconds / base:.1f}x  (target <= 4x)   peak RSS {peak:.0f} MB (target < 1024)")
+        if args.postgres:
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            u = make_url(args.postgres)
+            scratch = f"xy_bench_ingest_{os.getpid()}"
+            admin = psycopg.connect(
+                host=u.host,
+                port=u.port or 5432,
+                user=u.username or "postgres",
+                password=u.password,
+                dbname="postgres",
+                autocommit=True,
+            )
+            admin.execute(f'CREATE DATABASE "{scratch}"')
+            try:
+                pg_seconds, pg_counts = full(path, u.set(database=scratch).render_as_string(hide_password=False))
+                print(
+                    f"full ingestion (PostgreSQL): {pg_seconds:.2f} s ({args.rows / pg_seconds:,.0f} rows/s) "
+                    f"{pg_counts}; ratio to the SQLite baseline {pg_seconds / base:.1f}x"
+                )
+            finally:
+                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                admin.close()
+
+
+if __name__ == "__main__":
+    main()
