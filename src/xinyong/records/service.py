@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
@@ -228,10 +228,12 @@ def _entities_by_uscc(
                 )
     missing = [_entity_values(spec, v, str(v[cat_field]), now) for code, v in wanted.items() if code not in ids]
     if missing:
-        for entity_id, new_code in session.execute(
-            insert(Entity).returning(Entity.id, Entity.uscc, sort_by_parameter_order=True), missing
-        ):
-            code = str(new_code)
+        # A plain executemany, then one query for the new ids: RETURNING in parameter order would make SQLite
+        # run one statement per row.
+        session.connection().execute(insert(cast(Table, Entity.__table__)), missing)
+        new_codes = [str(m["uscc"]) for m in missing]
+        for entity_id, found in session.execute(select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes))):
+            code = str(found)
             ids[code] = entity_id
             notes.setdefault(code, []).append(f"主体“{wanted[code][name_field]}”此前未登记，已按报送信息建立主体档案。")
     return ids, notes
@@ -380,11 +382,24 @@ def store_many(
                     actor=provenance.actor.label,
                 )
             )
-        new_ids = list(
-            session.execute(
-                insert(CreditRecord).returning(CreditRecord.id, sort_by_parameter_order=True), inserts
-            ).scalars()
-        )
+        # Core executemany, not the ORM's bulk path, and no RETURNING (on SQLite that means a statement per row):
+        # the new ids come back with one query on the natural key.
+        session.connection().execute(insert(cast(Table, CreditRecord.__table__)), inserts)
+        keys = {(ins["document_number"], ins["version"]) for ins in inserts}
+        found_ids: dict[tuple[str, int], int] = {}
+        new_docs = [ins["document_number"] for ins in inserts]
+        for start in range(0, len(new_docs), 5000):
+            for record_id, doc, version in session.execute(
+                select(CreditRecord.id, CreditRecord.document_number, CreditRecord.version).where(
+                    CreditRecord.department_id == department.id,
+                    CreditRecord.item_code == spec.code,
+                    CreditRecord.document_number.in_(new_docs[start : start + 5000]),
+                    CreditRecord.is_current.is_(True),
+                )
+            ):
+                if (doc, version) in keys:
+                    found_ids[(doc, version)] = record_id
+        new_ids = [found_ids[(ins["document_number"], ins["version"])] for ins in inserts]
         for i, record_id, warnings in zip(todo, new_ids, warnings_of, strict=True):
             results[i] = Stored(VERSIONED if docs[i] in current else CREATED, record_id, warnings)
     done = [r for r in results if r is not None]
