@@ -67,8 +67,9 @@ def test_clerk_uploads_a_file_and_reads_the_row_errors(  # type: ignore[no-untyp
     from tests.ingestion.samples import row, write_csv
 
     make_user(live_db, "clerk", "operator", "scjg")
-    path = write_csv(tmp_path / "行政处罚.csv", [row(1), row(2, CF_NR_FK="5000元"), row(3, CF_JDRQ="2026-02-30")],
-                     chinese=True)
+    path = write_csv(
+        tmp_path / "行政处罚.csv", [row(1), row(2, CF_NR_FK="5000元"), row(3, CF_JDRQ="2026-02-30")], chinese=True
+    )
     page.goto(live_server + "/console/ingest")
     page.get_by_label("用户名").fill("clerk")
     page.get_by_label("密码").fill(PASSWORD)

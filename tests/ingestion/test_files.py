@@ -363,25 +363,33 @@ def test_xlsx_values_are_converted(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["金额", "整数", "整数值小数", "日期", "日期时间", "布尔", "文本", "很小", "浮点误差", "大数"])
-    ws.append([0.2, 5000, 12.0, date(2026, 3, 5), datetime(2026, 3, 5, 14, 30), True, " 文本\u3000", 1e-7, 0.1 + 0.2])
+    ws.append([0.2, 5000, 12.0, date(2026, 3, 5), datetime(2026, 3, 5, 14, 30), True, " 文本\u3000", 1e-7, 0.25])
     ws.append([1234.5, -3, 1e16, datetime(2026, 3, 5), None, False, "0.2", None, None, 123456789012345.0])
     ws["D3"].number_format = "yyyy-mm-dd"
-    source, rows = read(save(wb, tmp_path))
-    assert rows == [
+    path = save(wb, tmp_path)
+    # Excel stores 17 significant digits (0.1 + 0.2); openpyxl would write only 16, so patch the stored value
+    patch_sheet(path, {b'<c r="I2" t="n"><v>0.25</v></c>': b'<c r="I2" t="n"><v>0.30000000000000004</v></c>'})
+    source, rows = open_source(path)
+    warnings = list(source.warnings)  # complete before any row is read
+    assert list(rows) == [
         (2, ["0.2", "5000", "12", "2026-03-05", "2026-03-05 14:30:00", "是", "文本", "0.0000001", "0.3", ""]),
         (3, ["1234.5", "-3", "10000000000000000", "2026-03-05", "", "否", "0.2", "", "", "123456789012345"]),
     ]
-    assert source.warnings == [
-        "第3行C列的数字“10000000000000000”超过15位，Excel只保存15位有效数字，末尾数字可能已丢失；"
-        "身份证号码、统一社会信用代码等请设为文本格式后重新录入。"
-    ]
+    assert (
+        warnings
+        == source.warnings
+        == [
+            "第3行C列的数字“10000000000000000”超过15位，Excel只保存15位有效数字，末尾数字可能已丢失；"
+            "身份证号码、统一社会信用代码等请设为文本格式后重新录入。"
+        ]
+    )
 
 
 def test_xlsx_formulas_with_cached_values(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
-    ws.append(["单价", "数量", "金额", "说明"])
-    ws.append([2.5, 4, "=A2*B2", '=IF(B2>5,"many","")'])
+    ws.append(["单价", "数量", "金额", "说明", "编号"])
+    ws.append([2.5, 4, "=A2*B2", '=IF(B2>5,"many","")', '="1E+20"'])
     path = save(wb, tmp_path)
     patch_sheet(
         path,
@@ -390,11 +398,12 @@ def test_xlsx_formulas_with_cached_values(tmp_path: Path) -> None:
             b'<c r="D2"><f>IF(B2&gt;5,"many","")</f><v /></c>': (
                 b'<c r="D2" t="str"><f>IF(B2&gt;5,"many","")</f><v></v></c>'
             ),
+            b'<c r="E2"><f>"1E+20"</f><v /></c>': b'<c r="E2" t="str"><f>"1E+20"</f><v>1E+20</v></c>',
         },
     )
     source, rows = read(path)
-    assert rows == [(2, ["2.5", "4", "10", ""])]
-    assert source.warnings == []  # an empty string result is a computed value
+    assert rows == [(2, ["2.5", "4", "10", "", "1E+20"])]
+    assert source.warnings == []  # an empty string result is a computed value; "1E+20" here is text
 
 
 def test_xlsx_formula_without_cached_value(tmp_path: Path) -> None:

@@ -1,1 +1,1 @@
-"""Ingestion of departments' uploaded data files: reading CSV / XLSX into header and rows."""
+"""Ingestion of departments' uploaded CSV / XLSX files: reading, validation against the catalogue, storage."""

@@ -38,16 +38,18 @@ XLSX
     data sheet is the only visible sheet with a non-empty cell (hidden sheets, e.g. drop-down lists, are
     ignored with a note; used only when no visible sheet has data); empty sheets are noted; two data
     sheets are rejected.  A raw scan of the chosen sheet's XML finds merged ranges over the table's
-    columns (rejected) and formula cells without a cached result (blank, with a warning).  Values:
+    columns (rejected), formula cells without a cached result (blank, with a warning) and numbers of 16 or
+    more digits (a warning: an identity number typed as a number, of which Excel kept 15 digits).  Values:
     ``int`` as is; ``float`` to at most 15 significant digits (what Excel displays; 0.2 → ``0.2``,
     12.0 → ``12``), never in exponent form; ``bool`` → ``是``/``否``; date-formatted cells → ``YYYY-MM-DD``
     (``YYYY-MM-DD HH:MM:SS`` when there is a time of day).  Excel serial numbers typed into text cells are
     left alone: :func:`excel_serial_to_date` converts them for the caller, who knows which fields are dates.
 
-Warnings
-    :attr:`SourceFile.warnings` holds the notes known when the file is opened; reading XLSX rows may append
-    one more (a number longer than 15 digits, such as an identity number typed as a number), so read the
-    list after the iterator is exhausted.
+The iterator
+    Holds the file open until it is exhausted, closed (``rows.close()``) or garbage-collected.  It may raise
+    :class:`FileRejected` part-way (bytes in another encoding, a quote left open, a damaged XLSX part): the
+    file then fails as a whole, even though some rows were already yielded.  Memory stays constant: the
+    4 MB detection sample and one row at a time.
 """
 
 from __future__ import annotations
@@ -139,13 +141,13 @@ class FileRejected(DomainError):
 class SourceFile:
     """Description of an uploaded file that can be read (see the module docstring for the conventions)."""
 
-    kind: str
-    encoding: str | None
-    sheet: str | None
-    headers: list[str]
-    sha256: str
-    size: int
-    warnings: list[str]
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None  # CSV: the Python codec used ("utf-8-sig", "utf-8", "gb18030", "utf-16" …); XLSX: None
+    sheet: str | None  # XLSX: the title of the sheet read; CSV: None
+    headers: list[str]  # row 1, stripped, trailing empty cells dropped
+    sha256: str  # hex digest of the file's bytes
+    size: int  # bytes
+    warnings: list[str]  # Chinese notes for the uploader
 
 
 Row = tuple[int, list[str]]
@@ -649,28 +651,14 @@ def _xlsx_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _long_number_warning(values: tuple[Any, ...], row: int) -> str | None:
-    for index, value in enumerate(values):
-        if type(value) is float and abs(value) >= 1e15:
-            return (
-                f"第{row}行{column_letter(index)}列的数字“{_format_float(value)}”超过15位，Excel只保存15位有效数字，"
-                "末尾数字可能已丢失；身份证号码、统一社会信用代码等请设为文本格式后重新录入。"
-            )
-    return None
-
-
 def _sheet_has_data(ws: Any) -> bool:
     rows = ws.iter_rows(values_only=True)
     try:
         return any(_xlsx_text(value) for row in rows for value in row if value is not None)
     finally:
-        rows.close()
-
-
-@dataclass
-class _SheetScan:
-    merges: list[str]
-    uncached_formula: str | None  # coordinate of the first formula cell without a cached result
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
@@ -678,72 +666,113 @@ _ATTR_T = re.compile(rb"""\st\s*=\s*["']([^"']*)["']""")
 _ATTR_R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 
 
-def _scan_sheet_xml(path: Path, member: str) -> _SheetScan:
-    """Stream the sheet XML once: merged ranges, and the first formula cell that has no cached result."""
-    scan = _SheetScan([], None)
-    prefix: bytes | None = None
-    carry = b""
-    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            buffer = carry + chunk
-            if prefix is None:
-                root = _ROOT.search(buffer)
-                if root is None and chunk:
-                    carry = buffer
-                    continue
-                prefix = (root.group(1) + b":") if root is not None and root.group(1) else b""
-                patterns = _sheet_patterns(prefix)
-            if chunk:
-                cut = buffer.rfind(b"</" + prefix + b"row>")
-                if cut < 0:
-                    carry = buffer
-                    continue
-                cut += len(prefix) + 6
-            else:
+class _SheetScan:
+    """One streaming pass over a sheet's raw XML for what read-only openpyxl does not report.
+
+    Finds the merged ranges, the first formula cell without a cached result and the first number of 16 or more
+    digits (Excel writes those in exponent form, e.g. ``2.30382199001011E+17``, having kept only 15 digits).
+    """
+
+    def __init__(self) -> None:
+        self.merges: list[str] = []
+        self.uncached_formula: str | None = None  # its coordinate ("" when the cell has none)
+        self.long_number: tuple[str, float] | None = None  # (coordinate, value)
+        self.prefix = b""
+
+    def run(self, path: Path, member: str) -> _SheetScan:
+        carry, ready = b"", False
+        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+            while True:
+                chunk = handle.read(_CHUNK)
+                buffer = carry + chunk
+                if not ready:
+                    root = _ROOT.search(buffer)
+                    if root is None and chunk:
+                        carry = buffer
+                        continue
+                    self._compile(root.group(1) if root is not None else None)
+                    ready = True
                 cut = len(buffer)
-            segment, carry = buffer[:cut], buffer[cut:]
-            if scan.uncached_formula is None:
-                scan.uncached_formula = _find_uncached_formula(segment, prefix, patterns)
-            if b"mergeCell" in segment:
-                scan.merges.extend(match.group(1).decode("ascii", "replace") for match in patterns[1].finditer(segment))
-            if not chunk:
-                return scan
+                if chunk:  # process whole rows only, so that no cell is split between two segments
+                    cut = buffer.rfind(self.row_close)
+                    if cut < 0:
+                        carry = buffer
+                        continue
+                    cut += len(self.row_close)
+                segment, carry = buffer[:cut], buffer[cut:]
+                self._segment(segment)
+                if not chunk:
+                    return self
 
+    def _compile(self, namespace_prefix: bytes | None) -> None:
+        prefix = self.prefix = namespace_prefix + b":" if namespace_prefix else b""
+        p = re.escape(prefix)
+        self.row_close = b"</" + prefix + b"row>"
+        self.cell_open, self.cell_close = b"<" + prefix + b"c", b"</" + prefix + b"c>"
+        self.formula = re.compile(b"<" + p + rb"f[\s/>]")
+        self.value = re.compile(b"<" + p + rb"v(?:\s[^>]*)?(/>|>(.*?)</" + p + rb"v>)", re.S)
+        self.merge = re.compile(b"<" + p + rb"""mergeCell\s[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+        self.big = re.compile(b"<" + p + rb"v>\s*(-?\d(?:\.\d+)?[Ee]\+0*(?:1[5-9]|[2-9]\d|\d{3,}))\s*</" + p + b"v>")
+        # an uncached formula leaves one of these marks: an empty <v>, or the cell closing right after <f>
+        self.marks = [b"<" + prefix + m for m in (b"v/>", b"v />", b"v></" + prefix + b"v>")]
+        self.marks += [b"</" + prefix + b"f>" + self.cell_close, b"/>" + self.cell_close]
 
-def _sheet_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], list[bytes]]:
-    p = re.escape(prefix)
-    formula = re.compile(b"<" + p + rb"f[\s/>]")
-    merge = re.compile(b"<" + p + rb"""mergeCell\s[^>]*?\bref\s*=\s*["']([^"']+)["']""")
-    value = re.compile(b"<" + p + rb"v(?:\s[^>]*)?(/>|>(.*?)</" + p + rb"v>)", re.S)
-    # an uncached formula leaves one of these marks: an empty <v>, or the cell closing right after <f>
-    marks = [b"<" + prefix + m for m in (b"v/>", b"v />", b"v></" + prefix + b"v>")]
-    marks += [b"</" + prefix + b"f></" + prefix + b"c>", b"/></" + prefix + b"c>"]
-    return formula, merge, value, marks
+    def _segment(self, segment: bytes) -> None:
+        if self.uncached_formula is None and any(mark in segment for mark in self.marks):
+            self.uncached_formula = self._first_uncached_formula(segment)
+        if self.long_number is None and (b"E+" in segment or b"e+" in segment):
+            self.long_number = self._first_long_number(segment)
+        if b"mergeCell" in segment:
+            self.merges.extend(match.group(1).decode("ascii", "replace") for match in self.merge.finditer(segment))
 
+    def _start_tag(self, segment: bytes, position: int) -> bytes | None:
+        start = segment.rfind(self.cell_open, 0, position)
+        return None if start < 0 else segment[start : segment.find(b">", start) + 1]
 
-def _find_uncached_formula(
-    segment: bytes,
-    prefix: bytes,
-    patterns: tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], list[bytes]],
-) -> str | None:
-    formula, _merge, value, marks = patterns
-    if not any(mark in segment for mark in marks):
+    def _first_uncached_formula(self, segment: bytes) -> str | None:
+        for match in self.formula.finditer(segment):
+            tag = self._start_tag(segment, match.start())
+            if tag is None:
+                continue
+            end = segment.find(self.cell_close, match.end())
+            cached = self.value.search(segment, match.end(), end if end >= 0 else len(segment))
+            cell_type = _ATTR_T.search(tag)
+            if cached is None or (not cached.group(2) and not (cell_type and cell_type.group(1) == b"str")):
+                coordinate = _ATTR_R.search(tag)
+                return coordinate.group(1).decode("ascii", "replace") if coordinate else ""
         return None
-    cell_open, cell_close = b"<" + prefix + b"c", b"</" + prefix + b"c>"
-    for match in formula.finditer(segment):
-        start = segment.rfind(cell_open, 0, match.start())
-        end = segment.find(cell_close, match.end())
-        if start < 0:
-            continue
-        cell = segment[start : end if end >= 0 else len(segment)]
-        tag = cell[: cell.find(b">") + 1]
-        cached = value.search(cell)
-        cell_type = _ATTR_T.search(tag)
-        if cached is None or (not cached.group(2) and not (cell_type and cell_type.group(1) == b"str")):
+
+    def _first_long_number(self, segment: bytes) -> tuple[str, float] | None:
+        for match in self.big.finditer(segment):
+            tag = self._start_tag(segment, match.start())
+            cell_type = _ATTR_T.search(tag) if tag else None
+            if tag is None or (cell_type is not None and cell_type.group(1) != b"n"):
+                continue  # a string result that merely looks like a number
             coordinate = _ATTR_R.search(tag)
-            return coordinate.group(1).decode("ascii", "replace") if coordinate else ""
-    return None
+            return (coordinate.group(1).decode("ascii", "replace") if coordinate else "", float(match.group(1)))
+        return None
+
+    def notes(self) -> list[str]:
+        """Return the warnings for the uploader."""
+        notes = []
+        if self.uncached_formula is not None:
+            example = f"（如{self.uncached_formula}）" if self.uncached_formula else ""
+            notes.append(
+                f"文件中含有未计算结果的公式单元格{example}，其值按空白处理；请在Excel中打开并保存后重新上传。"
+            )
+        if self.long_number is not None:
+            coordinate, value = self.long_number
+            where = _cell_words(coordinate)
+            notes.append(
+                f"{where}的数字“{_format_float(value)}”超过15位，Excel只保存15位有效数字，末尾数字可能已丢失；"
+                "身份证号码、统一社会信用代码等请设为文本格式后重新录入。"
+            )
+        return notes
+
+
+def _cell_words(coordinate: str) -> str:
+    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", coordinate)
+    return f"第{match.group(2)}行{match.group(1).upper()}列" if match else "有单元格"
 
 
 def _merge_bounds(ref: str) -> tuple[int, int, int, int] | None:
@@ -799,16 +828,9 @@ def _choose_sheet(wb: Any, warnings: list[str]) -> Any:
 
 
 def _xlsx_rows(
-    wb: Any,
-    handle: Any,
-    values: Iterator[tuple[Any, ...]],
-    first: Row,
-    next_index: int,
-    width: int,
-    warnings: list[str],
+    wb: Any, handle: Any, values: Iterator[tuple[Any, ...]], first: Row, next_index: int, width: int
 ) -> Iterator[Row]:
     index = next_index - 1
-    long_number_noted = False
     try:
         yield _PRIMER
         yield first
@@ -819,11 +841,6 @@ def _xlsx_rows(
                 cells = [_xlsx_text(value) for value in row]
                 if not any(cells):
                     continue
-                if not long_number_noted and float in map(type, row):
-                    note = _long_number_warning(row, index)
-                    if note is not None:
-                        warnings.append(note)
-                        long_number_noted = True
                 if len(cells) != width:
                     _fit(cells, width)
                 yield index, cells
@@ -855,25 +872,18 @@ def _open_xlsx(path: Path, name: str, size: int, warnings: list[str]) -> tuple[S
     try:
         try:
             ws = _choose_sheet(wb, warnings)
-            scan = _scan_sheet_xml(path, ws._worksheet_path)
+            scan = _SheetScan().run(path, ws._worksheet_path)
             values = ws.iter_rows(values_only=True)
             header = next(values, ())
             headers = _make_headers(_xlsx_text(value) for value in header)
             _check_merges(scan.merges, len(headers))
-            if scan.uncached_formula is not None:
-                example = f"（如{scan.uncached_formula}）" if scan.uncached_formula else ""
-                warnings.append(
-                    f"文件中含有未计算结果的公式单元格{example}，其值按空白处理；请在Excel中打开并保存后重新上传。"
-                )
+            warnings.extend(scan.notes())
             first: Row | None = None
             index = 1
             for index, row in enumerate(values, start=2):
                 cells = [_xlsx_text(value) for value in row]
                 if any(cells):
                     first = (index, _fit(cells, len(headers)))
-                    note = _long_number_warning(row, index)
-                    if note is not None:
-                        warnings.append(note)
                     break
         except FileRejected:
             raise
@@ -881,7 +891,7 @@ def _open_xlsx(path: Path, name: str, size: int, warnings: list[str]) -> tuple[S
             raise FileRejected(f"Excel文件已损坏或格式不正确，无法读取。{_RESAVE}") from exc
         if first is None:
             raise FileRejected(_HEADER_ONLY)
-        rows = _xlsx_rows(wb, handle, values, first, index + 1, len(headers), warnings)
+        rows = _xlsx_rows(wb, handle, values, first, index + 1, len(headers))
         next(rows)  # arm the generator: from now on it closes the workbook
     except BaseException:
         wb.close()
