@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -132,7 +133,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
 
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        executor = getattr(app.state, "ingest_executor", None)
+        if executor is not None:  # queued uploads are dropped; a running one finishes its chunk and can be re-sent
+            executor.shutdown(wait=False, cancel_futures=True)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="信用密山 · 公共信用信息平台 API",
         version=__version__,
         docs_url="/api/docs",

@@ -80,6 +80,7 @@ def test_clerk_uploads_a_file_and_reads_the_row_errors(  # type: ignore[no-untyp
     page.get_by_role("button", name="上传并归集").click()
     page.wait_for_url(re.compile(r".*/console/ingest/batches/\d+$"))
     assert "行政处罚.csv" in page.locator("h1").inner_text()
+    page.locator("#errors").wait_for(timeout=30_000)  # the page follows the background job until it is done
     rows = page.locator("#errors tbody tr")
     assert rows.count() == 2
     first = rows.nth(0).locator("td").all_inner_texts()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ from xinyong.records.models import CreditRecord
 
 def auth(db: Database, role: str = "operator", dept: str = "scjg") -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(db, role, dept)}"}
+
+
+def wait_for_batch(client: TestClient, batch_id: int) -> str:
+    """The batch page once the background job has finished (it refreshes itself while running)."""
+    deadline = time.monotonic() + 30
+    while True:
+        text = client.get(f"/console/ingest/batches/{batch_id}").text
+        if 'http-equiv="refresh"' not in text:
+            return text
+        assert time.monotonic() < deadline, "batch did not finish"
+        time.sleep(0.1)
 
 
 def count_records(db: Database) -> int:
@@ -181,8 +193,10 @@ def test_error_report_downloads_as_xlsx(client: TestClient, db: Database, tmp_pa
             data={"kind": "penalty", "csrf_token": csrf_from(page.text)},
             files={"file": ("bad.csv", fh, "text/csv")},
         )
-    assert r.status_code == 200 and "批次" in r.text and "不得晚于今天" in r.text
+    assert r.status_code == 200 and "批次" in r.text
     batch_id = int(str(r.url).rsplit("/", 1)[-1])
+    page_text = wait_for_batch(client, batch_id)
+    assert "不得晚于今天" in page_text and "已完成" in page_text
     xlsx = client.get(f"/console/ingest/batches/{batch_id}/errors.xlsx")
     assert xlsx.status_code == 200
     ws = load_workbook(io.BytesIO(xlsx.content)).active
@@ -201,3 +215,42 @@ def test_timeliness_page_for_the_credit_office(client: TestClient, db: Database,
     assert page.status_code == 200
     assert "密山市市场监督管理局" in page.text and "0.0%" in page.text  # decided 1 Nov, sent 28 Nov: late
     assert "密市监罚〔2026〕1号" in page.text
+
+
+def test_upload_page_shows_progress_while_the_batch_runs(
+    client: TestClient, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)
+    release = threading.Event()
+    real_store = records_service.store_many
+
+    calls = {"n": 0}
+
+    def held_store(*args: object, **kwargs: object) -> list[records_service.Stored]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            release.wait(timeout=20)  # hold the job in its second chunk, after the first one committed
+        return real_store(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(records_service, "store_many", held_store)
+    make_user(db, "op", "operator")
+    login(client, "op")
+    page = client.get("/console/ingest")
+    path = write_csv(tmp_path / "slow.csv", [row(n) for n in range(1, 7)])
+    with path.open("rb") as fh:
+        r = client.post(
+            "/console/ingest",
+            data={"kind": "penalty", "csrf_token": csrf_from(page.text)},
+            files={"file": ("slow.csv", fh, "text/csv")},
+        )
+    batch_id = int(str(r.url).rsplit("/", 1)[-1])
+    deadline = time.monotonic() + 10
+    while "已处理 2 行" not in (text := client.get(f"/console/ingest/batches/{batch_id}").text):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.05)
+    assert 'http-equiv="refresh"' in text and "正在处理" in text
+    release.set()
+    final = wait_for_batch(client, batch_id)
+    assert "已完成" in final and "全部数据行均已通过校验" in final

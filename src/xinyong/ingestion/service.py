@@ -91,6 +91,28 @@ def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[t
         yield chunk
 
 
+def create_batch(
+    db: Database, *, kind: str, department_code: str, actor: Actor, filename: str | None, status: str = "running"
+) -> int:
+    """Register a batch for a file about to be ingested (checks the item and the department first)."""
+    with db.session() as session:
+        _item, spec, department = target(session, kind=kind, department_code=department_code)
+        batch = Batch(
+            department_id=department.id,
+            item_code=spec.code,
+            filename=filename,
+            status=status,
+            warnings=[],
+            started_at=get_clock().now(),
+            submitted_by=actor.label,
+            submitted_by_user_id=actor.user_id,
+            submitted_by_token_id=actor.token_id,
+        )
+        session.add(batch)
+        session.flush()
+        return batch.id
+
+
 def ingest_file(
     db: Database,
     *,
@@ -108,27 +130,33 @@ def ingest_file(
     Each chunk commits with its counters, so a crash loses at most the chunk in flight; sending the same file again
     stores nothing twice (records are keyed by department, item and document number) and finishes the job.
     """
+    batch_id = create_batch(db, kind=kind, department_code=department_code, actor=actor, filename=filename or path.name)
+    run_batch(db, batch_id, path=path, actor=actor, cipher=cipher, encoding=encoding, progress=progress)
+    return batch_id
+
+
+def run_batch(
+    db: Database,
+    batch_id: int,
+    *,
+    path: Path,
+    actor: Actor,
+    cipher: FieldCipher,
+    encoding: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Process a registered batch's file (see ``ingest_file``)."""
     with db.session() as session:
-        item, spec, department = target(session, kind=kind, department_code=department_code)
-        batch = Batch(
-            department_id=department.id,
-            item_code=spec.code,
-            filename=filename or path.name,
-            status="running",
-            warnings=[],
-            started_at=get_clock().now(),
-            submitted_by=actor.label,
-            submitted_by_user_id=actor.user_id,
-            submitted_by_token_id=actor.token_id,
-        )
-        session.add(batch)
-        session.flush()
-        batch_id, item_id, department_id = batch.id, item.id, department.id
+        batch = get_batch(session, batch_id)
+        batch.status = "running"
+        filename = batch.filename
+        item, spec = catalog_service.item_for(session, batch.item_code)
+        item_id, department_id = item.id, batch.department_id
     try:
         source, rows = open_source(path, filename=filename, encoding=encoding)
     except FileRejected as exc:
         _finish(db, batch_id, status="rejected", message=exc.message, actor=actor)
-        return batch_id
+        return
     validator = RowValidator(spec, today=get_clock().today())
     mapping, header_errors = validator.header_map(source.headers)
     with db.session() as session:
@@ -147,7 +175,7 @@ def ingest_file(
             message="表头有误，整个文件未归集，请按错误清单修改表头后重新上传。",
             actor=actor,
         )
-        return batch_id
+        return
     unnamed = [i for i, h in enumerate(source.headers) if not h]
     seen: dict[str, int] = {}
     doc_field = spec.roles["document_number"]
@@ -189,9 +217,8 @@ def ingest_file(
                 progress(len(chunk))
     except FileRejected as exc:  # e.g. an undecodable byte deep in the file: the rows so far stay, the file is flagged
         _finish(db, batch_id, status="failed", message=exc.message, actor=actor)
-        return batch_id
+        return
     _finish(db, batch_id, status="completed", message=None, actor=actor)
-    return batch_id
 
 
 def _check_row(
@@ -264,6 +291,11 @@ def _finish(db: Database, batch_id: int, *, status: str, message: str | None, ac
                 "message": message,
             },
         )
+
+
+def fail_batch(db: Database, batch_id: int, *, message: str, actor: Actor) -> None:
+    """Mark a batch as interrupted (the rows committed so far stay; sending the file again finishes the job)."""
+    _finish(db, batch_id, status="failed", message=message, actor=actor)
 
 
 def get_batch(session: Session, batch_id: int) -> Batch:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +24,18 @@ from xinyong.ingestion.models import Batch
 from xinyong.records import service as records_service
 from xinyong.web.views import render
 
+log = logging.getLogger("xinyong.ingestion")
 router = APIRouter(prefix="/console/ingest", include_in_schema=False)
 
 Submitter = Annotated[Principal, Depends(requires("records.submit"))]
 Reader = Annotated[Principal, Depends(requires("records.read"))]
-STATUS = {"running": "处理中", "completed": "已完成", "rejected": "文件被拒收", "failed": "处理中断"}
+STATUS = {
+    "queued": "排队中",
+    "running": "处理中",
+    "completed": "已完成",
+    "rejected": "文件被拒收",
+    "failed": "处理中断",
+}
 
 
 def _kinds(session: DbSession, principal: Principal) -> list[tuple[str, str]]:
@@ -69,28 +78,52 @@ def upload(
     kind: Annotated[str, Form()],
     encoding: Annotated[str, Form()] = "",
 ) -> Response:
-    """Ingest the uploaded file, then show its report."""
+    """Register the batch, process the file in the background, and show its page (which follows the progress)."""
     if not principal.department_code:
         return _form(request, session, principal, "当前账号未归属任何部门，不能报送信用信息。")
     session.rollback()  # release the request's transaction: the batch commits in its own sessions
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, length=1 << 20)
+    db = request.app.state.db
+    try:
+        batch_id = service.create_batch(
+            db,
+            kind=kind,
+            department_code=principal.department_code,
+            actor=principal.actor(),
+            filename=file.filename,
+            status="queued",
+        )
+    except DomainError as exc:
+        return _form(request, session, principal, exc.message)
+    folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
+    path = folder / "upload"
+    with path.open("wb") as out:
+        shutil.copyfileobj(file.file, out, length=1 << 20)
+    actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+
+    def job() -> None:
         try:
-            batch_id = service.ingest_file(
-                request.app.state.db,
-                path=path,
-                kind=kind,
-                department_code=principal.department_code,
-                actor=principal.actor(),
-                cipher=get_cipher(settings.secret_key),
-                filename=file.filename,
-                encoding=encoding or None,
+            service.run_batch(db, batch_id, path=path, actor=actor, cipher=cipher, encoding=encoding or None)
+        except Exception:
+            log.exception("batch %s failed", batch_id)
+            service.fail_batch(
+                db,
+                batch_id,
+                actor=actor,
+                message="处理中断：系统内部错误。已归集的行不受影响，请稍后重新上传同一文件以完成归集。",
             )
-        except DomainError as exc:
-            return _form(request, session, principal, exc.message)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    _executor(request).submit(job)
     return RedirectResponse(f"/console/ingest/batches/{batch_id}", status_code=303)
+
+
+def _executor(request: Request) -> ThreadPoolExecutor:
+    # One worker: batches run one after another (a single writer suits SQLite and keeps the load predictable).
+    executor = getattr(request.app.state, "ingest_executor", None)
+    if executor is None:
+        executor = request.app.state.ingest_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+    return executor
 
 
 def _own_batch(session: DbSession, principal: Principal, batch_id: int) -> Batch:
