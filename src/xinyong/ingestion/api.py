@@ -39,7 +39,7 @@ def _department(principal: Principal) -> str:
 @router.post("/records", status_code=201, summary="报送一条信用信息")
 def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, principal: Submitter) -> JSONResponse:
     """Validate and store one decision; 422 lists every field error in Chinese."""
-    result = service.submit_one(
+    result, spec = service.submit_one(
         session,
         kind=body.kind,
         fields=body.fields,
@@ -56,7 +56,7 @@ def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, pri
             "kind": record.subject_kind,
             "name": record.subject_name,
             "category": record.subject_category,
-            "uscc": record.fields.get(result_uscc_field(record.item_code)),
+            "uscc": record.fields.get(spec.roles["uscc"]),
         },
         "status": record.status,
         "status_label": STATUS_LABELS[record.status],
@@ -70,11 +70,6 @@ def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, pri
         "warnings": result.warnings,
     }
     return JSONResponse(payload, status_code=201 if result.outcome != "unchanged" else 200)
-
-
-def result_uscc_field(item_code: str) -> str:
-    """The USCC field code of an item (national codes for 双公示, unprefixed otherwise)."""
-    return {"penalty": "CF_XDR_SHXYM", "license": "XK_XDR_SHXYM"}.get(item_code, "XDR_SHXYM")
 
 
 @router.post("/batches", summary="上传文件批量报送（CSV 或 XLSX）")

@@ -50,7 +50,7 @@ def error_details(errors: list[FieldError]) -> list[dict[str, str]]:
 
 def submit_one(
     session: Session, *, kind: str, fields: dict[str, Any], department_code: str, actor: Actor, cipher: FieldCipher
-) -> records_service.StoreResult:
+) -> tuple[records_service.StoreResult, ItemSpec]:
     """Validate and store one decision sent through the API; every field error is reported at once."""
     item, spec, department = target(session, kind=kind, department_code=department_code)
     validator = RowValidator(spec, today=get_clock().today())
@@ -68,7 +68,7 @@ def submit_one(
         cipher=cipher,
     )
     stored.warnings[:0] = result.warnings
-    return stored
+    return stored, spec
 
 
 @dataclass

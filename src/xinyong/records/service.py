@@ -112,7 +112,7 @@ def resolve_subject(
             session.add(person)
             session.flush()
         elif person.name != name:
-            notes.append(_name_review(session, record_name=name, registered=person.name, person=person))
+            notes.append(_name_review(session, record_name=name, registered=person.name, person_id=person.id))
         return category, None, person, notes
     uscc = values.get(roles["uscc"])
     entity = None
@@ -144,7 +144,7 @@ def resolve_subject(
         session.flush()
         notes.append(f"主体“{name}”此前未登记，已按报送信息建立主体档案。")
     elif entity.name != name:
-        notes.append(_name_review(session, record_name=name, registered=entity.name, entity=entity))
+        notes.append(_name_review(session, record_name=name, registered=entity.name, entity_id=entity.id))
     return category, entity, None, notes
 
 
@@ -157,12 +157,13 @@ def _alternative(spec: ItemSpec, values: dict[str, Any]) -> str | None:
 
 
 def _name_review(
-    session: Session, *, record_name: str, registered: str, entity: Entity | None = None, person: Person | None = None
+    session: Session, *, record_name: str, registered: str, entity_id: int | None = None, person_id: int | None = None
 ) -> str:
+    """Queue a reported name that disagrees with the registered one (once per name), and say so."""
     exists = session.execute(
         select(SubjectNameReview.id).where(
-            SubjectNameReview.entity_id == (entity.id if entity else None),
-            SubjectNameReview.person_id == (person.id if person else None),
+            SubjectNameReview.entity_id == entity_id,
+            SubjectNameReview.person_id == person_id,
             SubjectNameReview.reported_name == record_name,
             SubjectNameReview.status == "open",
         )
@@ -170,14 +171,15 @@ def _name_review(
     if not exists:
         session.add(
             SubjectNameReview(
-                entity_id=entity.id if entity else None,
-                person_id=person.id if person else None,
+                entity_id=entity_id,
+                person_id=person_id,
                 reported_name=record_name,
                 registered_name=registered,
                 status="open",
                 created_at=get_clock().now(),
             )
         )
+        session.flush()
     return f"报送的名称“{record_name}”与登记名称“{registered}”不一致，已提交人工核对，未覆盖登记名称。"
 
 
@@ -226,7 +228,7 @@ def _entities_by_uscc(
             reported = str(wanted[code][name_field])
             if name != reported:
                 notes.setdefault(code, []).append(
-                    _name_review_by_id(session, record_name=reported, registered=name, entity_id=entity_id)
+                    _name_review(session, record_name=reported, registered=name, entity_id=entity_id)
                 )
     missing = [_entity_values(spec, v, str(v[cat_field]), now) for code, v in wanted.items() if code not in ids]
     if missing:
@@ -239,28 +241,6 @@ def _entities_by_uscc(
             ids[code] = entity_id
             notes.setdefault(code, []).append(f"主体“{wanted[code][name_field]}”此前未登记，已按报送信息建立主体档案。")
     return ids, notes
-
-
-def _name_review_by_id(session: Session, *, record_name: str, registered: str, entity_id: int) -> str:
-    exists = session.execute(
-        select(SubjectNameReview.id).where(
-            SubjectNameReview.entity_id == entity_id,
-            SubjectNameReview.reported_name == record_name,
-            SubjectNameReview.status == "open",
-        )
-    ).first()
-    if not exists:
-        session.add(
-            SubjectNameReview(
-                entity_id=entity_id,
-                reported_name=record_name,
-                registered_name=registered,
-                status="open",
-                created_at=get_clock().now(),
-            )
-        )
-        session.flush()
-    return f"报送的名称“{record_name}”与登记名称“{registered}”不一致，已提交人工核对，未覆盖登记名称。"
 
 
 def store_many(
