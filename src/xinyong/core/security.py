@@ -38,48 +38,16 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
+_STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"})
+_DEPARTMENT = _STAFF | {"departments.read", "records.submit", "records.read"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "entity": frozenset({"console.enter", "subjects.read"}),
-    "operator": frozenset(
-        {
-            "console.enter",
-            "subjects.read",
-            "subjects.read_restricted",
-            "departments.read",
-            "catalog.read",
-            "records.submit",
-            "records.read",
-        }
-    ),
-    "reviewer": frozenset(
-        {
-            "console.enter",
-            "subjects.read",
-            "subjects.read_restricted",
-            "departments.read",
-            "catalog.read",
-            "records.submit",
-            "records.read",
-        }
-    ),
-    "inspector": frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"}),
-    "admin": frozenset(
-        {
-            "console.enter",
-            "subjects.read",
-            "subjects.read_restricted",
-            "departments.read",
-            "admin.users",
-            "admin.calendar",
-            "audit.read",
-            "catalog.read",
-            "admin.catalog",
-            "records.submit",
-            "records.read",
-            "records.oversee",
-        }
-    ),
+    "operator": _DEPARTMENT,
+    "reviewer": _DEPARTMENT,
+    "inspector": _STAFF,
+    "admin": _DEPARTMENT | {"admin.users", "admin.calendar", "admin.catalog", "audit.read", "records.oversee"},
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
     "client": frozenset({"subjects.read"}),
 }
