@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.subjects import api as subjects_api
+    from xinyong.subjects import views as subjects_views
     from xinyong.web import admin_views, api, views
 
     app.include_router(api.router)
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(admin_views.router)
     app.include_router(catalog_views.router)
     app.include_router(ingestion_views.router)
+    app.include_router(subjects_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

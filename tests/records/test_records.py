@@ -164,3 +164,27 @@ def test_a_subjects_full_record_is_one_query(session: Session, clock: FixedClock
     current = service.subject_records(session, entity_id=entity.id)
     assert [r.document_number for r in current] == ["密市监罚〔2026〕21号", "密市监罚〔2026〕15号"]
     assert len(service.subject_records(session, entity_id=entity.id, history=True)) == 3
+
+
+def test_credit_office_decides_name_conflicts_in_the_console(client, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import csrf_from, login, make_user
+
+    with db.session() as s:
+        store(s, penalty())
+        store(s, penalty(CF_WSH="密市监罚〔2026〕30号", CF_XDR_MC="密山市王记烧烤"))
+    make_user(db, "admin1", "admin", "ysj")
+    login(client, "admin1")
+    page = client.get("/console/subjects/name-reviews")
+    assert "密山市王记烧烤" in page.text and "密山市老王烧烤店" in page.text
+    with db.session() as s:
+        review_id = s.execute(select(SubjectNameReview.id)).scalar_one()
+    done = client.post(
+        f"/console/subjects/name-reviews/{review_id}", data={"accept": "1", "csrf_token": csrf_from(page.text)}
+    )
+    assert "名称确定为“密山市王记烧烤”" in done.text and "没有待核对的名称" in done.text
+    with db.session() as s:
+        assert subjects.entity_by_uscc(s, SHOP).name == "密山市王记烧烤"
+    make_user(db, "op", "operator")
+    other = client.__class__(client.app)
+    login(other, "op")
+    assert other.get("/console/subjects/name-reviews").status_code == 403

@@ -47,7 +47,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": _DEPARTMENT,
     "reviewer": _DEPARTMENT,
     "inspector": _STAFF,
-    "admin": _DEPARTMENT | {"admin.users", "admin.calendar", "admin.catalog", "audit.read", "records.oversee"},
+    "admin": _DEPARTMENT
+    | {"admin.users", "admin.calendar", "admin.catalog", "audit.read", "records.oversee", "subjects.review"},
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
     "client": frozenset({"subjects.read"}),
 }
@@ -65,6 +66,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "records.submit": "报送信用信息",
     "records.read": "查看报送批次与信用记录",
     "records.oversee": "查看各部门报送及时率",
+    "subjects.review": "核对主体名称",
 }
 
 

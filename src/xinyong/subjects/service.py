@@ -29,6 +29,7 @@ from xinyong.subjects.models import (
     Entity,
     Person,
     Relation,
+    SubjectNameReview,
 )
 
 
@@ -206,6 +207,52 @@ def relations_of(session: Session, entity_id: int, *, on: date | None = None) ->
         stmt = stmt.where((Relation.start_date.is_(None)) | (Relation.start_date <= on))
         stmt = stmt.where((Relation.end_date.is_(None)) | (Relation.end_date >= on))
     return list(session.execute(stmt.order_by(Relation.role, Relation.start_date)).scalars())
+
+
+def open_name_reviews(
+    session: Session, *, limit: int = 200
+) -> list[tuple[SubjectNameReview, Entity | None, Person | None]]:
+    """Reported names that disagree with the registered ones, oldest first."""
+    stmt = (
+        select(SubjectNameReview, Entity, Person)
+        .outerjoin(Entity, Entity.id == SubjectNameReview.entity_id)
+        .outerjoin(Person, Person.id == SubjectNameReview.person_id)
+        .where(SubjectNameReview.status == "open")
+        .order_by(SubjectNameReview.id)
+        .limit(limit)
+    )
+    return [(r, e, p) for r, e, p in session.execute(stmt)]
+
+
+def decide_name_review(session: Session, *, review_id: int, accept: bool, actor: Actor) -> SubjectNameReview:
+    """Adopt the reported name (the registration was out of date) or keep the registered one."""
+    review = session.get(SubjectNameReview, review_id)
+    if review is None or review.status != "open":
+        raise NotFound(f"待核对的名称{review_id}不存在或已处理。")
+    review.status = "accepted" if accept else "rejected"
+    if accept:
+        target: Entity | Person | None = (
+            session.get(Entity, review.entity_id) if review.entity_id else session.get(Person, review.person_id)
+        )
+        if target is None:
+            raise NotFound("该名称对应的主体已不存在。")
+        target.name = review.reported_name
+        if isinstance(target, Entity):
+            target.updated_at = get_clock().now()
+    audit(
+        session,
+        actor=actor,
+        action="subject.name_review",
+        object_type="entity" if review.entity_id else "person",
+        object_id=review.entity_id or review.person_id,
+        detail={
+            "review": review.id,
+            "accepted": accept,
+            "reported": review.reported_name,
+            "registered": review.registered_name,
+        },
+    )
+    return review
 
 
 def counts(session: Session) -> dict[str, int]:

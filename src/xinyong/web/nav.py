@@ -21,6 +21,7 @@ CONSOLE_NAV: list[NavItem] = [
     NavItem("工作台", "概览", "/console", "console.enter"),
     NavItem("信息归集", "报送信用信息", "/console/ingest", "records.submit"),
     NavItem("信息归集", "报送及时率", "/console/ingest/timeliness", "records.oversee"),
+    NavItem("信息归集", "主体名称核对", "/console/subjects/name-reviews", "subjects.review"),
     NavItem("基础数据", "部门与监管领域", "/console/departments", "departments.read"),
     NavItem("基础数据", "工作日历", "/console/calendar", "console.enter"),
     NavItem("基础数据", "信用信息目录", "/console/catalog", "catalog.read"),
