@@ -113,6 +113,10 @@ def test_batch_keeps_good_rows_and_reports_bad_ones_by_row_and_field(
         ).json()
     assert (again["created"], again["unchanged"], again["rejected"]) == (0, 8, 2)
     assert count_records(db) == 8
+    fetched = client.get(f"/api/v1/batches/{report['batch']}", headers=auth(db)).json()
+    assert fetched["accepted"] == 8 and fetched["errors"] == report["errors"]
+    other_department = client.get(f"/api/v1/batches/{report['batch']}", headers=auth(db, dept="jtj"))
+    assert other_department.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import PermissionDenied
+from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
 from xinyong.ingestion import service
@@ -102,4 +102,15 @@ def submit_batch(
             filename=file.filename,
             encoding=encoding or None,
         )
+    return service.report(session, batch_id)
+
+
+@router.get("/batches/{batch_id}", summary="查询批次报告")
+def batch_report(
+    batch_id: int, session: DbSession, principal: Annotated[Principal, Depends(requires("records.read"))]
+) -> dict[str, Any]:
+    """A batch's report (a department sees its own batches; the credit office sees all)."""
+    batch = service.get_batch(session, batch_id)
+    if not principal.can("records.oversee") and batch.department_id != principal.department_id:
+        raise NotFound(f"批次{batch_id}不存在。")
     return service.report(session, batch_id)
