@@ -188,6 +188,8 @@ def _positions_text(positions: list[int]) -> str:
 
 def normalize_code(raw: str) -> tuple[str, tuple[str, ...]]:
     """Strip separators, convert full-width characters (with a warning) and upper-case an identifier."""
+    if raw.isascii() and raw.isalnum():  # the common case, fast: nothing to strip or convert
+        return raw.upper(), ()
     out: list[str] = []
     full_width: list[int] = []
     for ch in raw.strip(_EDGE_WHITESPACE):

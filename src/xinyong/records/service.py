@@ -59,12 +59,15 @@ def _jsonable(value: Any) -> Any:
 
 def stored_fields(spec: ItemSpec, values: dict[str, Any]) -> dict[str, Any]:
     """The values as kept in the record: JSON types, personal numbers masked (the clear number is encrypted)."""
+    personal = {f.code for f in spec.fields if f.personal}
     out: dict[str, Any] = {}
-    for f in spec.fields:
-        if f.code not in values:
-            continue
-        value = values[f.code]
-        out[f.code] = mask_id_number(str(value)) if f.personal else _jsonable(value)
+    for code, value in values.items():  # validation returns fields in catalogue order
+        if code in personal:
+            out[code] = mask_id_number(str(value))
+        elif type(value) is str:
+            out[code] = value
+        else:
+            out[code] = _jsonable(value)
     return out
 
 
