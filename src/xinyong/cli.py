@@ -163,12 +163,13 @@ def _print_demo_accounts(credentials: list[Any]) -> None:
     if not credentials:
         out.print(f"演示账号已存在（初始密码 {DEMO_PASSWORD}）：admin、auditor、scjg_operator、scjg_reviewer 等。")
         return
-    table = Table(title="演示账号（仅供演示环境使用）")
-    for col in ("用户名", "密码", "角色", "姓名", "部门"):
-        table.add_column(col, no_wrap=True)
+    out.print(f"演示账号（仅供演示环境使用）的初始密码均为：{DEMO_PASSWORD}")
+    table = Table()
+    for col in ("用户名", "角色", "姓名", "部门"):
+        table.add_column(col, overflow="fold")
     key = [c for c in credentials if c.username in KEY_DEMO_ACCOUNTS]
     for c in key:
-        table.add_row(c.username, c.password, role_label(c.role), c.display_name, c.department_name or "")
+        table.add_row(c.username, role_label(c.role), c.display_name, c.department_name or "")
     out.print(table)
     others = len(credentials) - len(key)
     if others:
