@@ -258,3 +258,18 @@ def test_upload_page_shows_progress_while_the_batch_runs(
     release.set()
     final = wait_for_batch(client, batch_id)
     assert "已完成" in final and "全部数据行均已通过校验" in final
+
+
+def test_an_oversized_upload_is_refused_while_it_arrives(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.ingestion import files
+
+    monkeypatch.setattr(files, "MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
+    big = io.BytesIO(b"CF_WSH\n" + b"x" * (6 * 1024 * 1024))
+    report = client.post(
+        "/api/v1/batches", data={"kind": "penalty"}, files={"file": ("big.csv", big)}, headers=auth(db)
+    ).json()
+    assert report["status"] == "rejected"
+    assert report["message"] == "文件大小超过上限4.0 MB，请拆分后分批上传。"
+    assert count_records(db) == 0

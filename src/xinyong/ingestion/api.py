@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
 from xinyong.ingestion import service
+from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.records.states import STATUS_LABELS
 
 router = APIRouter(prefix="/api/v1", tags=["信息归集"])
@@ -88,20 +88,16 @@ def submit_batch(
     # so that, on SQLite, it does not hold the write lock the batch needs.
     session.rollback()
     db = request.app.state.db
+    actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+    batch_id = service.create_batch(db, kind=kind, department_code=department, actor=actor, filename=file.filename)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, length=1 << 20)
-        batch_id = service.ingest_file(
-            db,
-            path=path,
-            kind=kind,
-            department_code=department,
-            actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
-            filename=file.filename,
-            encoding=encoding or None,
-        )
+        try:
+            save_upload(file.file, path)
+        except FileRejected as exc:
+            service.reject_batch(db, batch_id, message=exc.message, actor=actor)
+        else:
+            service.run_batch(db, batch_id, path=path, actor=actor, cipher=cipher, encoding=encoding or None)
     return service.report(session, batch_id)
 
 

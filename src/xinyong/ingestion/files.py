@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from xinyong.core.errors import DomainError
 
@@ -195,6 +195,24 @@ def _human_size(size: int) -> str:
         if value < 1024 or unit == "TB":
             return f"{value:.1f} {unit}"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+MAX_UPLOAD_BYTES = 1_073_741_824
+
+
+def save_upload(stream: BinaryIO, path: Path, *, max_bytes: int | None = None) -> int:
+    """Copy an upload to disk, refusing it as soon as it passes the size limit (nothing large is kept)."""
+    max_bytes = max_bytes or MAX_UPLOAD_BYTES
+    size = 0
+    with path.open("wb") as out:
+        while block := stream.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise FileRejected(f"文件大小超过上限{_human_size(max_bytes)}，请拆分后分批上传。")
+            out.write(block)
+    return size
 
 
 def _too_large(size: int, limit: int) -> str:

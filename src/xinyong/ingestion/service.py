@@ -293,6 +293,11 @@ def _finish(db: Database, batch_id: int, *, status: str, message: str | None, ac
         )
 
 
+def reject_batch(db: Database, batch_id: int, *, message: str, actor: Actor) -> None:
+    """Refuse a whole file (nothing of it is stored)."""
+    _finish(db, batch_id, status="rejected", message=message, actor=actor)
+
+
 def fail_batch(db: Database, batch_id: int, *, message: str, actor: Actor) -> None:
     """Mark a batch as interrupted (the rows committed so far stay; sending the file again finishes the job)."""
     _finish(db, batch_id, status="failed", message=message, actor=actor)

@@ -20,6 +20,7 @@ from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
 from xinyong.ingestion import service
+from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.ingestion.models import Batch
 from xinyong.records import service as records_service
 from xinyong.web.views import render
@@ -96,9 +97,13 @@ def upload(
         return _form(request, session, principal, exc.message)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     path = folder / "upload"
-    with path.open("wb") as out:
-        shutil.copyfileobj(file.file, out, length=1 << 20)
     actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+    try:
+        save_upload(file.file, path)
+    except FileRejected as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        service.reject_batch(db, batch_id, message=exc.message, actor=actor)
+        return RedirectResponse(f"/console/ingest/batches/{batch_id}", status_code=303)
 
     def job() -> None:
         try:
