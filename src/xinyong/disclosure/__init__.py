@@ -1,0 +1,1 @@
+"""Public disclosure: which credit records the public portal shows, and for how long."""
