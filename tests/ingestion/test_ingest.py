@@ -54,7 +54,8 @@ def test_post_one_record_returns_deadline_and_is_idempotent(
     assert data["publication_deadline"] == "2026-10-14"  # 7 working days across National Day
     assert data["status"] == "valid" and data["status_label"] == "有效" and data["outcome"] == "created"
     assert data["subject"]["uscc"] == json_fields(1)["CF_XDR_SHXYM"]
-    assert set(data["publicity_window"]) == {"from", "until"}
+    # 警告 and a 0.2万元 fine under the 2026 regime: general, shown for at most one year from the decision.
+    assert data["publicity_window"] == {"from": "2026-09-29", "until": "2027-09-28"}
     again = client.post("/api/v1/records", json=body, headers=headers)
     assert again.status_code == 200 and again.json()["outcome"] == "unchanged" and again.json()["id"] == data["id"]
     assert count_records(db) == 1

@@ -188,3 +188,17 @@ def test_credit_office_decides_name_conflicts_in_the_console(client, db, clock) 
     other = client.__class__(client.app)
     login(other, "op")
     assert other.get("/console/subjects/name-reviews").status_code == 403
+
+
+def test_publicity_window_follows_the_rules_in_force(session: Session, clock: FixedClock) -> None:
+    serious = store(session, penalty(CF_CFLB=["吊销许可证件"], CF_NR="吊销食品经营许可证")).record
+    assert (serious.severity, serious.publicity_from, serious.publicity_until) == (
+        "serious",
+        date(2026, 9, 29),
+        date(2029, 9, 28),
+    )
+    values = penalty(CF_WSH="密市监罚〔2026〕40号", CF_CFLB=["警告"], CF_NR="警告")
+    del values["CF_NR_FK"]
+    warning_only = store(session, values).record
+    assert warning_only.severity == "minor"
+    assert warning_only.publicity_from is None and warning_only.publicity_until is None  # 2026 regime: not published

@@ -18,8 +18,9 @@ from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.errors import CalendarMissing, NotFound
+from xinyong.core.errors import CalendarMissing, DomainError, NotFound
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
+from xinyong.disclosure import rules as disclosure_rules
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
@@ -296,6 +297,7 @@ def store_many(
     if todo:
         entity_ids, entity_notes = _entities_by_uscc(session, spec, [rows[i][1] for i in todo], now)
         calendar = get_calendar(session) if spec.deadline_working_days is not None else None
+        regimes = disclosure_rules.load_regimes()
         inserts: list[dict[str, Any]] = []
         warnings_of: list[list[str]] = []
         for i in todo:
@@ -321,6 +323,22 @@ def store_many(
                     deadline = calendar.add_working_days(decided, spec.deadline_working_days or 0)
                 except CalendarMissing as exc:
                     warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+            fields_json = stored_fields(spec, values)
+            publicity_from = publicity_until = severity = None
+            try:
+                window = disclosure_rules.decide(
+                    rules=regimes,
+                    item_code=spec.code,
+                    publicity_rule=spec.publicity_rule,
+                    subject_category=category,
+                    decision_date=decided,
+                    fields=fields_json,
+                )
+                severity = window.severity
+                if window.published:
+                    publicity_from, publicity_until = window.start, window.max_end
+            except DomainError as exc:  # e.g. a penalty older than every regime: the credit office must choose one
+                warnings.append(f"公示期未能计算：{exc.message}")
             previous = current.get(docs[i])
             inserts.append(
                 {
@@ -334,7 +352,7 @@ def store_many(
                     "department_id": department.id,
                     "document_number": docs[i],
                     "decision_date": decided,
-                    "fields": stored_fields(spec, values),
+                    "fields": fields_json,
                     "content_hash": digest,
                     "status": states.VALID,
                     "version": previous.version + 1 if previous else 1,
@@ -343,6 +361,9 @@ def store_many(
                     "publication_deadline": deadline,
                     "submitted_at": now,
                     "on_time": (submitted_day <= deadline) if deadline else None,
+                    "severity": severity,
+                    "publicity_from": publicity_from,
+                    "publicity_until": publicity_until,
                     "batch_id": provenance.batch_id,
                     "row_number": row_number,
                     "file_sha256": provenance.file_sha256,
