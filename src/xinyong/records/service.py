@@ -160,6 +160,17 @@ def _alternative(spec: ItemSpec, values: dict[str, Any]) -> str | None:
     return None
 
 
+def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows the fast way for the backend."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # With RETURNING, SQLAlchemy sends multi-row VALUES batches ("insertmanyvalues") instead of one statement per
+        # row; the ids are not needed here.
+        conn.execute(insert(table).returning(table.c.id), rows)
+    else:
+        conn.execute(insert(table), rows)
+
+
 def _name_review(
     session: Session, *, record_name: str, registered: str, entity_id: int | None = None, person_id: int | None = None
 ) -> str:
@@ -238,7 +249,7 @@ def _entities_by_uscc(
     if missing:
         # A plain executemany, then one query for the new ids: RETURNING in parameter order would make SQLite
         # run one statement per row.
-        session.connection().execute(insert(cast(Table, Entity.__table__)), missing)
+        _bulk_insert(session, cast(Table, Entity.__table__), missing)
         new_codes = [str(m["uscc"]) for m in missing]
         for entity_id, found in session.execute(select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes))):
             code = str(found)
@@ -390,7 +401,7 @@ def store_many(
             )
         # Core executemany, not the ORM's bulk path, and no RETURNING (on SQLite that means a statement per row):
         # the new ids come back with one query on the natural key.
-        session.connection().execute(insert(cast(Table, CreditRecord.__table__)), inserts)
+        _bulk_insert(session, cast(Table, CreditRecord.__table__), inserts)
         keys = {(ins["document_number"], ins["version"]) for ins in inserts}
         found_ids: dict[tuple[str, int], int] = {}
         new_docs = [ins["document_number"] for ins in inserts]
