@@ -44,3 +44,12 @@ def test_openapi_lists_the_v1_contract(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/subjects/{code}" in spec["paths"]
     assert "/healthz" in spec["paths"]
+
+
+def test_templates_use_no_inline_styles_or_scripts_the_csp_would_block() -> None:
+    from xinyong.core.web import TEMPLATES_DIR
+
+    for path in TEMPLATES_DIR.rglob("*.html"):
+        text = path.read_text("utf-8")
+        assert 'style="' not in text, f"{path.name}: inline style is blocked by the Content-Security-Policy"
+        assert "<script>" not in text and "onclick=" not in text, f"{path.name}: inline script"
