@@ -18,6 +18,7 @@ from xinyong.catalog.schemas import CatalogueDoc, ItemSpec
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
+from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
 from xinyong.subjects.models import Department
 
@@ -33,41 +34,8 @@ def parse_catalogue(content: bytes) -> CatalogueDoc:
     try:
         return CatalogueDoc.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors()[:10]:
-            where = _location(raw, err["loc"])
-            problems.append(f"{where}：{_reason(err)}")
+        problems = validation_problems(raw, exc)
         raise ValidationFailed("目录文件有误：" + "；".join(problems), details=problems) from None
-
-
-def _location(raw: Any, loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            label = node.get("code") if isinstance(node, dict) else None
-            parts.append(f"第{key + 1}项" + (f"（{label}）" if label else ""))
-        else:
-            parts.append(str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return " › ".join(parts) or "文件"
-
-
-def _reason(err: Any) -> str:
-    kind = err.get("type", "")
-    if kind == "missing":
-        return "缺少此项"
-    if kind == "extra_forbidden":
-        return "不认识的键"
-    if kind in ("literal_error", "enum"):
-        return f"取值无效（允许：{err.get('ctx', {}).get('expected', '')}）"
-    if kind == "string_pattern_mismatch":
-        return "格式不符合要求"
-    if kind.startswith("date"):
-        return "应为YYYY-MM-DD日期"
-    msg = str(err.get("msg", "取值无效"))
-    return msg.removeprefix("Value error, ")
 
 
 def load_catalogue(session: Session, content: bytes, *, actor: Actor) -> tuple[CatalogVersion, bool]:

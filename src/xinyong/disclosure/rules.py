@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import ValidationFailed
 
 __all__ = [
@@ -296,60 +297,8 @@ def _parse(content: bytes) -> RegimeSet:
     try:
         return RegimeSet.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as exc:
-        problems = [f"{_location(raw, err['loc'])}：{_reason(err)}" for err in exc.errors()[:10]]
+        problems = validation_problems(raw, exc)
         raise ValidationFailed("公示期限规则文件有误：" + "；".join(problems), details=problems) from None
-
-
-def _location(raw: Any, loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list):
-            node = node[key] if key < len(node) else None
-            label = node.get("code") if isinstance(node, dict) else None
-            parts.append(f"第{key + 1}项" + (f"（{label}）" if label else ""))
-        else:
-            parts.append(str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return " › ".join(parts) or "文件"
-
-
-def _reason(err: Any) -> str:
-    kind: str = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return "缺少此项"
-    if kind == "extra_forbidden":
-        return "不认识的键"
-    if kind == "literal_error":
-        allowed = str(ctx.get("expected", "")).replace(" or ", ", ")
-        return f"取值无效（允许：{allowed}）"
-    if kind == "greater_than_equal":
-        return "不能为负数" if ctx.get("ge") == 0 else f"不能小于{ctx.get('ge')}"
-    if kind == "greater_than":
-        return f"须大于{ctx.get('gt')}"
-    if kind == "too_short":
-        return "不能为空"
-    if kind == "string_pattern_mismatch":
-        return "格式不符合要求"
-    if kind.startswith("date"):
-        return "应为有效的YYYY-MM-DD日期"
-    if kind.startswith("decimal"):
-        return '应为数字（建议写成字符串，如"0.1"）'
-    if kind.startswith("int"):
-        return "应为整数"
-    if kind.startswith("bool"):
-        return "应为 true 或 false"
-    if kind.startswith("string"):
-        return "应为字符串"
-    if kind in ("list_type", "tuple_type"):
-        return "应为数组"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "应为对象"
-    msg = str(err.get("msg", ""))
-    if msg.startswith("Value error, "):
-        return msg.removeprefix("Value error, ")
-    return f"取值无效（{kind}）"
 
 
 # --------------------------------------------------------------------------------------------------
