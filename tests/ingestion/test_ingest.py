@@ -19,6 +19,7 @@ from xinyong.core.clock import FixedClock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Database
 from xinyong.ingestion import service
+from xinyong.ingestion.files import SAMPLE_BYTES
 from xinyong.records import service as records_service
 from xinyong.records.models import CreditRecord
 
@@ -158,7 +159,7 @@ def test_a_killed_import_is_finished_by_sending_the_file_again(
 ) -> None:
     monkeypatch.setattr(service, "CHUNK_ROWS", 5)
     path = write_csv(tmp_path / "big.csv", [row(n) for n in range(1, 13)])
-    real_store = records_service.store_many
+    real_store = records_service.write_prepared
     calls = {"n": 0}
 
     def dying_store(*args: object, **kwargs: object) -> list[records_service.Stored]:
@@ -168,7 +169,7 @@ def test_a_killed_import_is_finished_by_sending_the_file_again(
             raise KeyboardInterrupt("power cut")
         return real_store(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(records_service, "store_many", dying_store)
+    monkeypatch.setattr(records_service, "write_prepared", dying_store)
     kwargs = {
         "path": path,
         "kind": "penalty",
@@ -179,7 +180,7 @@ def test_a_killed_import_is_finished_by_sending_the_file_again(
     with pytest.raises(KeyboardInterrupt):
         service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
     assert count_records(db) == 5  # the first chunk, whole; nothing of the second
-    monkeypatch.setattr(records_service, "store_many", real_store)
+    monkeypatch.setattr(records_service, "write_prepared", real_store)
     batch_id = service.ingest_file(db, **kwargs)  # type: ignore[arg-type]
     with db.session(write=False) as s:
         report = service.report(s, batch_id)
@@ -229,7 +230,7 @@ def test_upload_page_shows_progress_while_the_batch_runs(
 
     monkeypatch.setattr(service, "CHUNK_ROWS", 2)
     release = threading.Event()
-    real_store = records_service.store_many
+    real_store = records_service.write_prepared
 
     calls = {"n": 0}
 
@@ -239,7 +240,7 @@ def test_upload_page_shows_progress_while_the_batch_runs(
             release.wait(timeout=20)  # hold the job in its second chunk, after the first one committed
         return real_store(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(records_service, "store_many", held_store)
+    monkeypatch.setattr(records_service, "write_prepared", held_store)
     make_user(db, "op", "operator")
     login(client, "op")
     page = client.get("/console/ingest")
@@ -274,3 +275,76 @@ def test_an_oversized_upload_is_refused_while_it_arrives(
     assert report["status"] == "rejected"
     assert report["message"] == "文件大小超过上限4.0 MB，请拆分后分批上传。"
     assert count_records(db) == 0
+
+
+def _ingest(db: Database, path: Path, workers: int) -> dict[str, object]:
+    batch_id = service.create_batch(db, kind="penalty", department_code="scjg", actor=Actor.system("t"), filename=None)
+    service.run_batch(
+        db, batch_id, path=path, actor=Actor.system("t"), cipher=get_cipher(TEST_SECRET), workers=workers
+    )
+    with db.session(write=False) as s:
+        return service.report(s, batch_id, error_limit=10_000)
+
+
+def _stored(db: Database) -> list[tuple[object, ...]]:
+    with db.session(write=False) as s:
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    CreditRecord.document_number,
+                    CreditRecord.row_number,
+                    CreditRecord.content_hash,
+                    CreditRecord.fields,
+                    CreditRecord.publication_deadline,
+                    CreditRecord.publicity_until,
+                    CreditRecord.severity,
+                ).order_by(CreditRecord.document_number)
+            )
+        ]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_worker_processes_store_and_report_exactly_what_one_process_does(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock, workers: int
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 4)  # 25 rows: 7 chunks spread over the workers
+    rows = [row(n) for n in range(1, 26)]
+    rows[2] = row(3, CF_NR_FK="5000元")  # chunk 0
+    rows[9] = row(10, CF_JDRQ="2099-01-01")  # chunk 2
+    rows[17] = row(5)  # chunk 4 repeats chunk 1's document number: caught across workers
+    path = write_csv(tmp_path / "p.csv", rows)
+    results = []
+    for n in (0, workers):
+        db = Database(db_url)
+        try:
+            with db.session() as s:
+                s.execute(CreditRecord.__table__.delete())
+            report = _ingest(db, path, n)
+            results.append((report, _stored(db)))
+        finally:
+            db.dispose()
+    (inline, inline_rows), (parallel, parallel_rows) = results
+    assert (parallel["rows"], parallel["created"], parallel["rejected"]) == (25, 22, 3)
+    assert [(e["row"], e["field"], e["reason"]) for e in parallel["errors"]] == [
+        (e["row"], e["field"], e["reason"]) for e in inline["errors"]
+    ]
+    assert any(e["reason"] == "与本文件第6行的文书号重复" and e["row"] == 19 for e in parallel["errors"])
+    assert parallel_rows == inline_rows and len(parallel_rows) == 22
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the workers, not the database
+def test_a_bad_byte_deep_in_the_file_keeps_the_chunks_before_it_with_workers(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 500)
+    one = write_csv(tmp_path / "one.csv", [row(1)]).stat().st_size
+    count = SAMPLE_BYTES // (one // 2) + 1000  # past the sample that decided "UTF-8"
+    good = write_csv(tmp_path / "good.csv", [row(n) for n in range(1, count + 1)])
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(good.read_bytes() + "x,密山市某某商店".encode("gbk") + b"\r\n")
+    report = _ingest(db, bad, 2)
+    assert report["status"] == "failed"
+    assert f"第{count + 2}行含有无法按UTF-8解码的字节" in str(report["message"])
+    kept = count // 500 * 500  # the whole chunks before the one with the bad byte
+    assert report["created"] == kept and count_records(db) == kept

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
@@ -129,17 +129,6 @@ def _alternative(spec: ItemSpec, values: dict[str, Any]) -> str | None:
     return None
 
 
-def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows the fast way for the backend."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # With RETURNING, SQLAlchemy sends multi-row VALUES batches ("insertmanyvalues") instead of one statement per
-        # row; the ids are not needed here.
-        conn.execute(insert(table).returning(table.c.id), rows)
-    else:
-        conn.execute(insert(table), rows)
-
-
 def _name_review(
     session: Session, *, record_name: str, registered: str, entity_id: int | None = None, person_id: int | None = None
 ) -> str:
@@ -240,12 +229,13 @@ class Preparer:
         self._subject_codes = tuple(sorted(wanted | set(spec.field(self._uscc).alternatives)))
         self._inputs = tuple(sorted(disclosure_rules.input_fields(regimes)))
         self._windows: dict[tuple[Any, ...], tuple[str | None, str | None, str | None, str | None]] = {}
+        self._deadlines: dict[date, tuple[str | None, bool | None, str | None]] = {}
 
     def _window(
-        self, category: str, decided: date, stored: dict[str, Any]
+        self, category: str, decided: date, values: dict[str, Any], text: bytes
     ) -> tuple[str | None, str | None, str | None, str | None]:
-        """(severity, publicity from, publicity until, problem) of a decision."""
-        key = (category, decided, *(_hashable(stored.get(c)) for c in self._inputs))
+        """(severity, publicity from, publicity until, problem) of a decision; ``text`` is its stored JSON."""
+        key = (category, decided, *[_hashable(values.get(c)) for c in self._inputs])
         found = self._windows.get(key)
         if found is not None:
             return found
@@ -256,7 +246,7 @@ class Preparer:
                 publicity_rule=self.spec.publicity_rule,
                 subject_category=category,
                 decision_date=decided,
-                fields=stored,
+                fields=orjson.loads(text),
             )
             shown = window.published and window.start is not None and window.max_end is not None
             found = (
@@ -270,6 +260,20 @@ class Preparer:
         if len(self._windows) >= 100_000:
             self._windows.clear()
         self._windows[key] = found
+        return found
+
+    def _deadline(self, decided: date) -> tuple[str | None, bool | None, str | None]:
+        """(publication deadline, on time, problem) for a decision date."""
+        found = self._deadlines.get(decided)
+        if found is None:
+            found = (None, None, None)
+            if self.calendar is not None:
+                try:
+                    deadline = self.calendar.add_working_days(decided, self.spec.deadline_working_days or 0)
+                    found = (deadline.isoformat(), self.submitted_day <= deadline, None)
+                except CalendarMissing as exc:
+                    found = (None, None, f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+            self._deadlines[decided] = found
         return found
 
     def prepare(self, row_number: int | None, values: dict[str, Any]) -> Prepared:
@@ -287,14 +291,11 @@ class Preparer:
         # canonical (sorted keys); the clear personal numbers count too, so a corrected ID number is a new version.
         digest = hashlib.sha256(text + "\x00".join(clear).encode()).hexdigest()
         decided: date = values[self._date]
-        deadline = None
-        if self.calendar is not None:
-            try:
-                deadline = self.calendar.add_working_days(decided, self.spec.deadline_working_days or 0)
-            except CalendarMissing as exc:
-                warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+        deadline, on_time, late_problem = self._deadline(decided)
+        if late_problem:
+            warnings.append(late_problem)
         category = str(values[self._category])
-        severity, publicity_from, publicity_until, problem = self._window(category, decided, orjson.loads(text))
+        severity, publicity_from, publicity_until, problem = self._window(category, decided, stored, text)
         if problem:
             warnings.append(problem)
         uscc = values.get(self._uscc)
@@ -308,8 +309,8 @@ class Preparer:
             decided.isoformat(),
             text.decode(),
             digest,
-            deadline.isoformat() if deadline else None,
-            (self.submitted_day <= deadline) if deadline else None,
+            deadline,
+            on_time,
             severity,
             publicity_from,
             publicity_until,
@@ -385,25 +386,31 @@ def raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: lis
 
 def bind_value(session: Session, table: Table, column: str, value: Any) -> Any:
     """A value as the backend stores it in a column (e.g. a UTC timestamp as text on SQLite), for raw_insert."""
-    process = table.c[column].type.bind_processor(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return process(value) if process else value
 
 
-def _entity_row(p: Prepared, now: Any) -> dict[str, Any]:
+_ENTITY_COLUMNS = (
+    "uscc",
+    "reg_no",
+    "name",
+    "category",
+    "entity_type",
+    "registering_authority",
+    "region_code",
+    "status",
+    "created_at",
+    "updated_at",
+)
+
+
+def _entity_row(p: Prepared, stamp: Any) -> tuple[Any, ...]:
     uscc = str(p.uscc)
     kind = USCC_ENTITY_TYPES.get((uscc[0], uscc[1]))  # the code is already validated
-    return {
-        "uscc": uscc,
-        "reg_no": None,
-        "name": p.subject_name,
-        "category": p.subject_category,
-        "entity_type": kind or ("个体工商户" if p.subject_category == "个体工商户" else "未登记类型"),
-        "registering_authority": None,
-        "region_code": uscc[2:8],
-        "status": "存续",
-        "created_at": now,
-        "updated_at": now,
-    }
+    category = p.subject_category
+    entity_type = kind or ("个体工商户" if category == "个体工商户" else "未登记类型")
+    return (uscc, None, p.subject_name, category, entity_type, None, uscc[2:8], "存续", stamp, stamp)
 
 
 def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dict[str, int], dict[str, list[str]]]:
@@ -423,12 +430,12 @@ def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dic
                 notes.setdefault(code, []).append(
                     _name_review(session, record_name=reported, registered=name, entity_id=entity_id)
                 )
-    missing = [_entity_row(p, now) for code, p in wanted.items() if code not in ids]
-    if missing:
-        # A plain executemany, then one query for the new ids: RETURNING in parameter order would make SQLite
-        # run one statement per row.
-        _bulk_insert(session, cast(Table, Entity.__table__), missing)
-        new_codes = [str(m["uscc"]) for m in missing]
+    new_codes = [code for code in wanted if code not in ids]
+    if new_codes:
+        # Raw executemany or COPY, then one query for the new ids (RETURNING in parameter order would make SQLite
+        # run one statement per row).
+        stamp = bind_value(session, cast(Table, Entity.__table__), "created_at", now)
+        raw_insert(session, "entity", _ENTITY_COLUMNS, [_entity_row(wanted[code], stamp) for code in new_codes])
         for start in range(0, len(new_codes), 5000):
             for entity_id, found in session.execute(
                 select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes[start : start + 5000]))
