@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,8 +33,15 @@ from xinyong.subjects import service as subjects_service
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
+CATEGORIES = ["警告、罚款", "罚款", "警告", "罚款、没收违法所得、没收非法财物", "通报批评"]
+
+
 def make_csv(path: Path, rows: int) -> None:
-    """A realistic penalty file: distinct decisions about a rotating set of companies."""
+    """A realistic penalty file: distinct decisions about 50,000 companies, decided on the working days of
+    2025-01 to 2026-10, with five category mixes and 500 different fines."""
+    first = date(2025, 1, 2)
+    days = [first + timedelta(days=i) for i in range(660)]
+    days = [d for d in days if d.weekday() < 5]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADERS_CODE)
@@ -42,8 +50,12 @@ def make_csv(path: Path, rows: int) -> None:
             values = dict(template)
             company = row(n % 50_000 + 1)
             values["CF_XDR_MC"], values["CF_XDR_SHXYM"] = company["CF_XDR_MC"], company["CF_XDR_SHXYM"]
-            values["CF_WSH"] = f"密市监罚〔2026〕{n}号"
-            values["CF_NR_FK"] = f"{(n % 500) / 10:.1f}"
+            decided = days[n * 7919 % len(days)]
+            values["CF_WSH"] = f"密市监罚〔{decided.year}〕{n}号"
+            values["CF_JDRQ"] = decided.isoformat()
+            values["CF_CFLB"] = CATEGORIES[n % len(CATEGORIES)]
+            fined = "罚款" in values["CF_CFLB"]
+            values["CF_NR_FK"] = f"{(n % 500 + 1) / 10:.1f}" if fined else ""
             writer.writerow([values[c] for c in HEADERS_CODE])
 
 
@@ -61,6 +73,11 @@ def baseline(path: Path, tmp: Path) -> float:
     return time.perf_counter() - started
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def full(path: Path, url: str) -> tuple[float, dict[str, int]]:
     """The platform's ingestion of the same file."""
     upgrade(url)
@@ -70,15 +87,18 @@ def full(path: Path, url: str) -> tuple[float, dict[str, int]]:
         subjects_service.load_reference_data(s, actor=actor)
         calendar_service.seed_from_chinesecalendar(s, actor=actor)
         catalog_service.load_shipped(s, actor=actor)
-    started = time.perf_counter()
+    started, cpu, workers_cpu = time.perf_counter(), time.process_time(), _children_cpu()
     batch_id = ingestion.ingest_file(
         db, path=path, kind="penalty", department_code="scjg", actor=Actor.system("bench"), cipher=get_cipher(SECRET)
     )
     seconds = time.perf_counter() - started
+    cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - workers_cpu
     with db.session(write=False) as s:
         report = ingestion.report(s, batch_id, error_limit=0)
     db.dispose()
-    return seconds, {k: report[k] for k in ("rows", "created", "rejected")}
+    counts = {k: report[k] for k in ("rows", "created", "rejected")}
+    counts |= {"cpu_s": round(cpu, 1), "workers_cpu_s": round(workers_cpu, 1)}
+    return seconds, counts
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from xinyong.catalog.models import CatalogItem
 from xinyong.catalog.schemas import ItemSpec
@@ -227,7 +228,11 @@ class Preparer:
         }
         wanted.discard("")
         self._subject_codes = tuple(sorted(wanted | set(spec.field(self._uscc).alternatives)))
-        self._inputs = tuple(sorted(disclosure_rules.input_fields(regimes)))
+        # Only the item's own fields can be in its values.
+        by_code = {f.code: f for f in spec.fields}
+        inputs = [by_code[c] for c in sorted(disclosure_rules.input_fields(regimes)) if c in by_code]
+        self._plain_inputs = tuple(f.code for f in inputs if not f.multiple)
+        self._multi_inputs = tuple(f.code for f in inputs if f.multiple)
         self._windows: dict[tuple[Any, ...], tuple[str | None, str | None, str | None, str | None]] = {}
         self._deadlines: dict[date, tuple[str | None, bool | None, str | None]] = {}
 
@@ -235,7 +240,13 @@ class Preparer:
         self, category: str, decided: date, values: dict[str, Any], text: bytes
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(severity, publicity from, publicity until, problem) of a decision; ``text`` is its stored JSON."""
-        key = (category, decided, *[_hashable(values.get(c)) for c in self._inputs])
+        get = values.get
+        key = (
+            category,
+            decided,
+            *[get(c) for c in self._plain_inputs],
+            *[_hashable(get(c)) for c in self._multi_inputs],
+        )
         found = self._windows.get(key)
         if found is not None:
             return found
@@ -405,6 +416,10 @@ _ENTITY_COLUMNS = (
 )
 
 
+# A list bound as one expanding parameter: cheaper than ``in_(values)``, which coerces every value.
+_MANY: BindParameter[Any] = bindparam("many", expanding=True)
+
+
 def _entity_row(p: Prepared, stamp: Any) -> tuple[Any, ...]:
     uscc = str(p.uscc)
     kind = USCC_ENTITY_TYPES.get((uscc[0], uscc[1]))  # the code is already validated
@@ -421,7 +436,8 @@ def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dic
     codes = list(wanted)
     for start in range(0, len(codes), 5000):
         for entity_id, found, name in session.execute(
-            select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.in_(codes[start : start + 5000]))
+            select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.in_(_MANY)),
+            {"many": codes[start : start + 5000]},
         ):
             code = str(found)
             ids[code] = entity_id
@@ -438,7 +454,7 @@ def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dic
         raw_insert(session, "entity", _ENTITY_COLUMNS, [_entity_row(wanted[code], stamp) for code in new_codes])
         for start in range(0, len(new_codes), 5000):
             for entity_id, found in session.execute(
-                select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes[start : start + 5000]))
+                select(Entity.id, Entity.uscc).where(Entity.uscc.in_(_MANY)), {"many": new_codes[start : start + 5000]}
             ):
                 code = str(found)
                 ids[code] = entity_id
@@ -461,9 +477,10 @@ def _current_versions(session: Session, spec: ItemSpec, department: Department, 
             ).where(
                 CreditRecord.department_id == department.id,
                 CreditRecord.item_code == spec.code,
-                CreditRecord.document_number.in_(docs[start : start + 5000]),
+                CreditRecord.document_number.in_(_MANY),
                 CreditRecord.is_current.is_(True),
-            )
+            ),
+            {"many": docs[start : start + 5000]},
         ):
             current[rec.document_number] = rec
     return current
@@ -616,9 +633,10 @@ def _ids_of(session: Session, spec: ItemSpec, department: Department, keys: list
             select(CreditRecord.id, CreditRecord.document_number, CreditRecord.version).where(
                 CreditRecord.department_id == department.id,
                 CreditRecord.item_code == spec.code,
-                CreditRecord.document_number.in_(docs[start : start + 5000]),
+                CreditRecord.document_number.in_(_MANY),
                 CreditRecord.is_current.is_(True),
-            )
+            ),
+            {"many": docs[start : start + 5000]},
         ):
             if (doc, version) in wanted:
                 found[(doc, version)] = record_id
