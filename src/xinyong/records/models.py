@@ -20,6 +20,8 @@ class CreditRecord(Base):
         Index("ix_credit_record_entity_current", "entity_id", "is_current"),
         Index("ix_credit_record_person_current", "person_id", "is_current"),
         Index("ix_credit_record_dept_deadline", "department_id", "publication_deadline"),
+        Index("ix_credit_record_item_decided", "item_code", "decision_date"),  # portal publicity lists
+        Index("ix_credit_record_status_until", "status", "publicity_until"),  # the daily expiry job
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -21,6 +21,7 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
+from xinyong.disclosure import service as disclosure_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
@@ -337,6 +338,7 @@ def store_many(
             fields_json = stored_fields(spec, values)
             publicity_from = publicity_until = severity = None
             try:
+                sector = disclosure_service.penalty_sector(fields_json)[0] if spec.publicity_rule == "penalty" else None
                 window = disclosure_rules.decide(
                     rules=regimes,
                     item_code=spec.code,
@@ -344,6 +346,7 @@ def store_many(
                     subject_category=category,
                     decision_date=decided,
                     fields=fields_json,
+                    sector=sector,
                 )
                 severity = window.severity
                 if window.published:
