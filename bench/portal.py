@@ -60,8 +60,13 @@ def prepare(url: str, entities: int, per_entity: float) -> float:
 
 def run(url: str, samples: int) -> dict[str, float]:
     db = Database(url)
-    settings = Settings(mode="test", database_url=url, secret_key=SECRET, portal_search_per_minute=0,
-                        disclosure_refresh_on_startup=False)
+    settings = Settings(
+        mode="test",
+        database_url=url,
+        secret_key=SECRET,
+        portal_search_per_minute=0,
+        disclosure_refresh_on_startup=False,
+    )
     with db.session() as s:
         names = list(s.execute(text("SELECT name, uscc FROM entity ORDER BY random() LIMIT :n"), {"n": samples}))
         counts = s.execute(text("SELECT (SELECT count(*) FROM entity), (SELECT count(*) FROM credit_record)")).one()
@@ -70,7 +75,7 @@ def run(url: str, samples: int) -> dict[str, float]:
     for name, _code in names:
         core = name.removeprefix("密山市").removeprefix("黑龙江")
         a = max(0, int(rng.random() * max(1, len(core) - 4)))
-        queries.append(f"密山 {core[a:a + 3]}" if rng.random() < 0.5 else core[a:a + 4])
+        queries.append(f"密山 {core[a : a + 3]}" if rng.random() < 0.5 else core[a : a + 4])
     out: dict[str, float] = {"entities": counts[0], "records": counts[1]}
     with TestClient(create_app(settings, db)) as client:
         client.get("/portal/search", params={"q": queries[0]})  # warm up
@@ -91,10 +96,13 @@ def run(url: str, samples: int) -> dict[str, float]:
             terms = q.split()
             where = " AND ".join(f"name LIKE :t{i}" for i in range(len(terms)))
             t = time.perf_counter()
-            conn.execute(text(f"SELECT id FROM entity WHERE {where} ORDER BY id LIMIT 20"),
-                         {f"t{i}": f"%{x}%" for i, x in enumerate(terms)}).all()
-            conn.execute(text(f"SELECT count(*) FROM entity WHERE {where}"),
-                         {f"t{i}": f"%{x}%" for i, x in enumerate(terms)}).scalar()
+            conn.execute(
+                text(f"SELECT id FROM entity WHERE {where} ORDER BY id LIMIT 20"),
+                {f"t{i}": f"%{x}%" for i, x in enumerate(terms)},
+            ).all()
+            conn.execute(
+                text(f"SELECT count(*) FROM entity WHERE {where}"), {f"t{i}": f"%{x}%" for i, x in enumerate(terms)}
+            ).scalar()
             base_search.append((time.perf_counter() - t) * 1000)
         for _name, code in names:
             t = time.perf_counter()
@@ -102,19 +110,29 @@ def run(url: str, samples: int) -> dict[str, float]:
             base_profile.append((time.perf_counter() - t) * 1000)
     db.dispose()
     out.update(
-        search_p50=statistics.median(t_search), search_p95=p95(t_search), scan_p95=p95(base_search),
-        profile_p50=statistics.median(t_profile), profile_p95=p95(t_profile), pk_p95=p95(base_profile),
+        search_p50=statistics.median(t_search),
+        search_p95=p95(t_search),
+        scan_p95=p95(base_search),
+        profile_p50=statistics.median(t_profile),
+        profile_p95=p95(t_profile),
+        pk_p95=p95(base_profile),
     )
     return out
 
 
 def report(label: str, r: dict[str, float], build: float | None) -> None:
-    print(f"== {label}: {int(r['entities']):,} entities, {int(r['records']):,} records"
-          + (f" (generated in {build:.0f} s)" if build else ""))
-    print(f"name search (HTTP, whole page): p50 {r['search_p50']:.1f} ms, p95 {r['search_p95']:.1f} ms "
-          f"(target <= 50); baseline LIKE scan p95 {r['scan_p95']:.1f} ms, ratio {r['search_p95'] / r['scan_p95']:.2f}")
-    print(f"profile page (HTTP, whole page): p50 {r['profile_p50']:.1f} ms, p95 {r['profile_p95']:.1f} ms "
-          f"(target <= 100); baseline PK select p95 {r['pk_p95']:.2f} ms, ratio {r['profile_p95'] / r['pk_p95']:.0f}")
+    print(
+        f"== {label}: {int(r['entities']):,} entities, {int(r['records']):,} records"
+        + (f" (generated in {build:.0f} s)" if build else "")
+    )
+    print(
+        f"name search (HTTP, whole page): p50 {r['search_p50']:.1f} ms, p95 {r['search_p95']:.1f} ms "
+        f"(target <= 50); baseline LIKE scan p95 {r['scan_p95']:.1f} ms, ratio {r['search_p95'] / r['scan_p95']:.2f}"
+    )
+    print(
+        f"profile page (HTTP, whole page): p50 {r['profile_p50']:.1f} ms, p95 {r['profile_p95']:.1f} ms "
+        f"(target <= 100); baseline PK select p95 {r['pk_p95']:.2f} ms, ratio {r['profile_p95'] / r['pk_p95']:.0f}"
+    )
 
 
 def main() -> None:
@@ -135,8 +153,9 @@ def main() -> None:
 
         u = make_url(args.postgres)
         name = "xy_bench_portal"
-        with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=u.host, port=u.port or 5432, user=u.username, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         pg = u.set(database=name).render_as_string(hide_password=False)

@@ -46,7 +46,7 @@ def test_public_searches_by_partial_name_and_reads_penalties(live_server: str, l
     penalties = page.locator("#section-records table.records tr", has_text="行政处罚信息")
     assert penalties.count() >= 1
     first = penalties.first.inner_text()
-    assert "罚" in first and "有效" in first or "异议中" in first
+    assert ("罚" in first and "有效" in first) or "异议中" in first
     fonts = rendered_fonts(page, "h1")
     assert any("CJK" in f or "WenQuanYi" in f or "Noto Sans SC" in f for f in fonts), fonts
     page.screenshot(path=str(ARTIFACTS / "portal-profile.png"), full_page=True)

@@ -40,7 +40,11 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
     demo.generate(db, entities=300, secret_key=TEST_SECRET, records_per_entity=2.0)
     today = clock.today()
     with db.session() as s:
-        visible = set(s.execute(select(CreditRecord.id).where(disclosure.visible_on(today, disclosure.public_item_ids(s)))).scalars())
+        visible = set(
+            s.execute(
+                select(CreditRecord.id).where(disclosure.visible_on(today, disclosure.public_item_ids(s)))
+            ).scalars()
+        )
         hidden_docs = set(
             s.execute(
                 select(CreditRecord.document_number).where(CreditRecord.id.not_in(visible) if visible else True)
@@ -53,7 +57,9 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
     # The crawl compares every page with the hidden records' document numbers: make sure they cannot collide.
     visible_docs = set()
     with db.session() as s:
-        visible_docs = set(s.execute(select(CreditRecord.document_number).where(CreditRecord.id.in_(visible))).scalars())
+        visible_docs = set(
+            s.execute(select(CreditRecord.document_number).where(CreditRecord.id.in_(visible))).scalars()
+        )
     hidden_docs -= visible_docs
 
     quiet = settings.model_copy(update={"portal_search_per_minute": 0})

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import chinese_calendar
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -185,8 +184,13 @@ def test_penalty_on_a_natural_person_is_not_shown_and_a_licence_shows_a_masked_n
     store(
         db,
         penalty(
-            CF_XDR_MC="王建国", CF_XDR_LB="自然人", CF_XDR_SHXYM=None, CF_XDR_ZJLX="身份证",
-            CF_XDR_ZJHM=person_id_number, CF_WSH="密市监罚〔2026〕77号", CF_JDRQ=date(2026, 11, 2),
+            CF_XDR_MC="王建国",
+            CF_XDR_LB="自然人",
+            CF_XDR_SHXYM=None,
+            CF_XDR_ZJLX="身份证",
+            CF_XDR_ZJHM=person_id_number,
+            CF_WSH="密市监罚〔2026〕77号",
+            CF_JDRQ=date(2026, 11, 2),
         ),
         at(date(2026, 11, 3)),
     )
@@ -205,8 +209,14 @@ def _entities(db: Database) -> None:
             ("91230382MA1C00026J", "密山市鑫源食品有限公司"),
         ):
             subjects.create_entity(
-                s, actor=ACTOR, uscc=code, name=name, category="法人及非法人组织", entity_type="有限责任公司",
-                region_code="230382", status="存续",
+                s,
+                actor=ACTOR,
+                uscc=code,
+                name=name,
+                category="法人及非法人组织",
+                entity_type="有限责任公司",
+                region_code="230382",
+                status="存续",
             )
 
 
@@ -254,21 +264,36 @@ def test_api_returns_what_the_portal_shows_and_other_domains_can_add_sections(
     _entities(db)
     shown = store(
         db,
-        penalty(CF_XDR_MC="密山市兴凯湖商贸有限公司", CF_XDR_LB="法人及非法人组织", CF_XDR_SHXYM=COMPANY,
-                CF_JDRQ=date(2026, 10, 9)),
+        penalty(
+            CF_XDR_MC="密山市兴凯湖商贸有限公司",
+            CF_XDR_LB="法人及非法人组织",
+            CF_XDR_SHXYM=COMPANY,
+            CF_JDRQ=date(2026, 10, 9),
+        ),
         at(date(2026, 10, 10)),
     )
     store(
         db,
-        penalty(CF_XDR_MC="密山市兴凯湖商贸有限公司", CF_XDR_LB="法人及非法人组织", CF_XDR_SHXYM=COMPANY,
-                CF_WSH="密市监罚〔2026〕2号", CF_CFLB=["警告"], CF_NR_FK=None, CF_JDRQ=date(2026, 10, 9)),
+        penalty(
+            CF_XDR_MC="密山市兴凯湖商贸有限公司",
+            CF_XDR_LB="法人及非法人组织",
+            CF_XDR_SHXYM=COMPANY,
+            CF_WSH="密市监罚〔2026〕2号",
+            CF_CFLB=["警告"],
+            CF_NR_FK=None,
+            CF_JDRQ=date(2026, 10, 9),
+        ),
         at(date(2026, 10, 10)),
     )  # a warning under 2026 is minor: not published
 
     @register_section(order=30, key="test.grade")
     def grade(session: Session, entity: Entity, today: date) -> ProfileSection:
-        return ProfileSection(key="grade", title="信用等级", data={"rows": [{"等级": "A", "评定日期": "2026-11-01"}]},
-                              summary="信用等级：A")
+        return ProfileSection(
+            key="grade",
+            title="信用等级",
+            data={"rows": [{"等级": "A", "评定日期": "2026-11-01"}]},
+            summary="信用等级：A",
+        )
 
     try:
         with _client(db, settings) as c:

@@ -28,4 +28,8 @@ def refresh(
     with unit_of_work() as (_db, session):
         result = service.refresh(session, actor=Actor.system("cli:disclosure refresh"), day=day)
     names = "、".join(f"{k} {v}条" for k, v in sorted(result.by_item.items()))
-    out.print(f"{result.day.isoformat()}：{result.expired}条记录公示期届满，已停止公示" + (f"（{names}）" if names else "") + "。")
+    out.print(
+        f"{result.day.isoformat()}：{result.expired}条记录公示期届满，已停止公示"
+        + (f"（{names}）" if names else "")
+        + "。"
+    )

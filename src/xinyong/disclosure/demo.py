@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -86,8 +86,23 @@ _ACTION_TEXT = {
     "complaint": ("消费者投诉：商品质量问题", "已调解"),
     "key_attention": ("列为重点关注对象", ""),
 }
-_SHORT = {"scjg": "市监", "wjj": "卫健", "zjj": "住建", "jtj": "交通", "yjj": "应急", "sthj": "环", "sw": "税",
-          "nyj": "农", "wtlj": "文旅", "rsj": "人社", "mzj": "民", "fgj": "发改", "swj": "商", "ysj": "信用", "fy": "法"}
+_SHORT = {
+    "scjg": "市监",
+    "wjj": "卫健",
+    "zjj": "住建",
+    "jtj": "交通",
+    "yjj": "应急",
+    "sthj": "环",
+    "sw": "税",
+    "nyj": "农",
+    "wtlj": "文旅",
+    "rsj": "人社",
+    "mzj": "民",
+    "fgj": "发改",
+    "swj": "商",
+    "ysj": "信用",
+    "fy": "法",
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,13 @@ class DemoRecords:
 
 @lru_cache(maxsize=200_000)
 def _window(
-    item: str, rule: str, category: str, decided: date, cats: tuple[str, ...], fine: str | None, basis: str,
+    item: str,
+    rule: str,
+    category: str,
+    decided: date,
+    cats: tuple[str, ...],
+    fine: str | None,
+    basis: str,
     valid_until: date | None,
 ) -> tuple[date | None, date | None, str | None]:
     fields: dict[str, Any] = {}
@@ -146,9 +167,7 @@ def generate_records(
         items = {
             code: (item_id, rule, days)
             for item_id, code, rule, days in session.execute(
-                text(
-                    "SELECT id, code, publicity_rule, deadline_working_days FROM catalog_item WHERE version_id = :v"
-                ),
+                text("SELECT id, code, publicity_rule, deadline_working_days FROM catalog_item WHERE version_id = :v"),
                 {"v": version},
             )
         }
@@ -164,7 +183,6 @@ def generate_records(
         start_id = int(session.execute(text("SELECT coalesce(max(id), 0) FROM credit_record")).scalar_one()) + 1
     codes = [c for c in _MIX if c in items]
     weights = [_MIX[c][0] for c in codes]
-    total_weight = sum(weights)
     span_days = 365 * years
     first_day = today - timedelta(days=span_days)
     deadlines: dict[date, date | None] = {}
@@ -210,9 +228,15 @@ def generate_records(
             fields = {k.replace("XDR_", "CF_XDR_") if k.startswith("XDR_") else f"CF_{k}": v for k, v in base.items()}
             fields.update(
                 {
-                    "CF_WSH": doc, "CF_WFXW": conduct, "CF_SY": f"当事人{conduct}，经查证属实。", "CF_YJ": basis,
-                    "CF_CFLB": list(cats), "CF_NR": "、".join(cats) + (f"，罚款{fine}万元" if fine else ""),
-                    "CF_NR_FK": fine, "CF_JDRQ": decided.isoformat(), "CF_CFJG": dept_names[dept],
+                    "CF_WSH": doc,
+                    "CF_WFXW": conduct,
+                    "CF_SY": f"当事人{conduct}，经查证属实。",
+                    "CF_YJ": basis,
+                    "CF_CFLB": list(cats),
+                    "CF_NR": "、".join(cats) + (f"，罚款{fine}万元" if fine else ""),
+                    "CF_NR_FK": fine,
+                    "CF_JDRQ": decided.isoformat(),
+                    "CF_CFJG": dept_names[dept],
                 }
             )
         elif code == "license":
@@ -221,15 +245,29 @@ def generate_records(
             fields = {k.replace("XDR_", "XK_XDR_") if k.startswith("XDR_") else f"XK_{k}": v for k, v in base.items()}
             fields.update(
                 {
-                    "XK_XKWS": f"{cert}准予许可决定书", "XK_WSH": doc, "XK_XKLB": "普通", "XK_XKZS": cert,
-                    "XK_XKBH": f"{prefix}{rid:08d}", "XK_NR": content, "XK_JDRQ": decided.isoformat(),
-                    "XK_YXQZ": decided.isoformat(), "XK_YXQZI": valid_until.isoformat(), "XK_ZT": "1",
+                    "XK_XKWS": f"{cert}准予许可决定书",
+                    "XK_WSH": doc,
+                    "XK_XKLB": "普通",
+                    "XK_XKZS": cert,
+                    "XK_XKBH": f"{prefix}{rid:08d}",
+                    "XK_NR": content,
+                    "XK_JDRQ": decided.isoformat(),
+                    "XK_YXQZ": decided.isoformat(),
+                    "XK_YXQZI": valid_until.isoformat(),
+                    "XK_ZT": "1",
                 }
             )
         elif code == "judgment_debtor":
-            fields = {**base, "AH": f"（{decided.year}）黑0382执{rid % 9000 + 100}号", "ZXFY": "密山市人民法院",
-                      "LARQ": (decided - timedelta(days=90)).isoformat(), "SXYW": "给付货款及利息",
-                      "LXQK": "全部未履行", "SXQX": "有履行能力而拒不履行生效法律文书确定义务", "FBRQ": decided.isoformat()}
+            fields = {
+                **base,
+                "AH": f"（{decided.year}）黑0382执{rid % 9000 + 100}号",
+                "ZXFY": "密山市人民法院",
+                "LARQ": (decided - timedelta(days=90)).isoformat(),
+                "SXYW": "给付货款及利息",
+                "LXQK": "全部未履行",
+                "SXQX": "有履行能力而拒不履行生效法律文书确定义务",
+                "FBRQ": decided.isoformat(),
+            }
         else:
             what, result = _ACTION_TEXT.get(code, ("", ""))
             fields = {**base, "WSH": doc, "NR": what, "JDRQ": decided.isoformat(), "JDJG": dept_names[dept]}
@@ -246,13 +284,28 @@ def generate_records(
         status = "disputed" if r < 0.01 else "revoked" if r < 0.015 else "valid"
         payload = json.dumps(fields, ensure_ascii=False)
         return {
-            "id": rid, "item_id": item_id, "item_code": code, "subject_kind": kind,
-            "entity_id": entity[0] if person is None else None, "person_id": person[0] if person is not None else None,
-            "subject_name": name, "subject_category": category, "department_id": depts[dept],
-            "document_number": doc, "decision_date": decided, "fields": payload,
-            "content_hash": hashlib.sha256(payload.encode()).hexdigest(), "severity": severity, "status": status,
-            "version": 1, "is_current": True, "publication_deadline": deadline, "submitted_at": now,
-            "on_time": True if deadline else None, "publicity_from": start, "publicity_until": until,
+            "id": rid,
+            "item_id": item_id,
+            "item_code": code,
+            "subject_kind": kind,
+            "entity_id": entity[0] if person is None else None,
+            "person_id": person[0] if person is not None else None,
+            "subject_name": name,
+            "subject_category": category,
+            "department_id": depts[dept],
+            "document_number": doc,
+            "decision_date": decided,
+            "fields": payload,
+            "content_hash": hashlib.sha256(payload.encode()).hexdigest(),
+            "severity": severity,
+            "status": status,
+            "version": 1,
+            "is_current": True,
+            "publication_deadline": deadline,
+            "submitted_at": now,
+            "on_time": True if deadline else None,
+            "publicity_from": start,
+            "publicity_until": until,
         }
 
     batch: list[dict[str, Any]] = []
@@ -284,11 +337,18 @@ def generate_records(
     flush()
     if db.dialect == "postgresql":
         with db.write_engine.begin() as conn:
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('credit_record', 'id'), "
-                              "(SELECT coalesce(max(id), 1) FROM credit_record))"))
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('credit_record', 'id'), "
+                    "(SELECT coalesce(max(id), 1) FROM credit_record))"
+                )
+            )
     with db.session() as session:
         audit(
-            session, actor=Actor.system("demo"), action="demo.records", object_type="credit_record",
+            session,
+            actor=Actor.system("demo"),
+            action="demo.records",
+            object_type="credit_record",
             detail={"records": written, "published": published, "seed": seed, "per_entity": per_entity},
         )
     return DemoRecords(written, published, time.perf_counter() - started)

@@ -204,8 +204,9 @@ def explain(session: Session, record_id: int) -> WindowExplanation:
     decision: disclosure_rules.PublicityDecision | None = None
     error = None
     try:
-        decision = decide_for(record.item_code, item.publicity_rule, record.subject_category, record.decision_date,
-                              record.fields)
+        decision = decide_for(
+            record.item_code, item.publicity_rule, record.subject_category, record.decision_date, record.fields
+        )
     except DomainError as exc:
         error = exc.message
     today = get_clock().today()

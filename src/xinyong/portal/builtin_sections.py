@@ -33,7 +33,9 @@ def records_section(session: Session, entity: Entity, today: date) -> ProfileSec
     records = [r for r in _records(session, entity, today) if not _is_honour(r)]
     groups: dict[str, dict[str, object]] = {}
     for r in records:
-        group = groups.setdefault(r.category_code, {"category": r.category_code, "name": r.category_name, "records": []})
+        group = groups.setdefault(
+            r.category_code, {"category": r.category_code, "name": r.category_name, "records": []}
+        )
         group["records"].append(r.to_json())  # type: ignore[attr-defined]
     negatives = sum(1 for r in records if r.nature == "negative")
     return ProfileSection(

@@ -140,9 +140,7 @@ class _Lookup:
 
     def __init__(self, session: Session) -> None:
         self.items = {i.id: i for i in session.execute(select(CatalogItem)).scalars()}
-        self.categories = {
-            (c.version_id, c.code): c.name for c in session.execute(select(CatalogCategory)).scalars()
-        }
+        self.categories = {(c.version_id, c.code): c.name for c in session.execute(select(CatalogCategory)).scalars()}
         self.departments = {d.id: d for d in session.execute(select(Department)).scalars()}
         self.public_ids = [i.id for i in self.items.values() if i.openness == "public"]
 
@@ -330,7 +328,8 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
         order = "ORDER BY e.id"
     ids = list(
         session.execute(
-            text(f"SELECT e.id {base} {order} LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset}
+            text(f"SELECT e.id {base} {order} LIMIT :limit OFFSET :offset"),
+            {**params, "limit": limit, "offset": offset},
         ).scalars()
     )
     if offset == 0 and len(ids) < limit:

@@ -14,9 +14,9 @@ from xinyong.subjects.models import RELATION_ROLES, Relation
 from xinyong.subjects.schemas import (
     DepartmentOut,
     EntityPublic,
+    ProfileSectionOut,
     RelationPublic,
     RelationRestricted,
-    ProfileSectionOut,
     SubjectProfilePublic,
     SubjectProfileRestricted,
 )
