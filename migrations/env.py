@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from xinyong.core.db import make_engine
+from xinyong.core.db import include_object, make_engine
 from xinyong.models import Base
 
 config = context.config
@@ -41,6 +41,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,  # type: ignore[arg-type]
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

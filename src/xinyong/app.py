@@ -128,6 +128,21 @@ def _check_routes_declare_permissions(app: FastAPI) -> None:
         raise RuntimeError("no API routes found: the permission check cannot see the routers")
 
 
+def _daily_refresh(app: FastAPI) -> None:
+    """Run the publicity expiry job once a day, at the first start-up of the day (the portal does not depend on it:
+    what it shows is computed against today's date)."""
+    from xinyong.core.audit import Actor
+    from xinyong.disclosure import service as disclosure_service
+
+    try:
+        with app.state.db.session() as session:
+            if disclosure_service.refresh_due(session):
+                result = disclosure_service.refresh(session, actor=Actor.system("disclosure.refresh"))
+                log.info("publicity refresh: %s records reached the end of publicity", result.expired)
+    except Exception:  # a failed job must not keep the platform from starting; the CLI can be run by hand
+        log.exception("publicity refresh at start-up failed")
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
@@ -136,6 +151,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.disclosure_refresh_on_startup:
+            _daily_refresh(app)
         yield
         executor = getattr(app.state, "ingest_executor", None)
         if executor is not None:  # queued uploads are dropped; a running one finishes its chunk and can be re-sent
@@ -160,6 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.catalog import views as catalog_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
+    from xinyong.portal import views as portal_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
     from xinyong.web import admin_views, api, views
@@ -174,6 +192,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(catalog_views.router)
     app.include_router(ingestion_views.router)
     app.include_router(subjects_views.router)
+    app.include_router(portal_views.router)
+    app.include_router(portal_views.console_router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

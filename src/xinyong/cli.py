@@ -30,6 +30,15 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 
+
+def _add_domain_commands() -> None:
+    from xinyong.disclosure.cli import disclosure_app
+
+    app.add_typer(disclosure_app, name="disclosure")
+
+
+_add_domain_commands()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

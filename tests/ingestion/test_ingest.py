@@ -279,9 +279,7 @@ def test_an_oversized_upload_is_refused_while_it_arrives(
 
 def _ingest(db: Database, path: Path, workers: int) -> dict[str, object]:
     batch_id = service.create_batch(db, kind="penalty", department_code="scjg", actor=Actor.system("t"), filename=None)
-    service.run_batch(
-        db, batch_id, path=path, actor=Actor.system("t"), cipher=get_cipher(TEST_SECRET), workers=workers
-    )
+    service.run_batch(db, batch_id, path=path, actor=Actor.system("t"), cipher=get_cipher(TEST_SECRET), workers=workers)
     with db.session(write=False) as s:
         return service.report(s, batch_id, error_limit=10_000)
 

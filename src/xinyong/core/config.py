@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     sql_echo: bool = False
+    # Public portal: searches per minute and burst per client address (0 = unlimited); the daily publicity refresh
+    # on server start-up.
+    portal_search_per_minute: int = 30
+    portal_search_burst: int = 15
+    disclosure_refresh_on_startup: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

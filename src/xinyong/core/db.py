@@ -118,6 +118,16 @@ class Database:
             self.write_engine.dispose()
 
 
+# Names (prefixes) of schema objects that migrations create outside the ORM models, e.g. full-text search tables
+# and expression indexes; domains add theirs at import time. Autogenerate and the schema test skip them.
+UNMANAGED_PREFIXES: set[str] = set()
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter: leave objects created outside the models (``UNMANAGED_PREFIXES``) alone."""
+    return not (reflected and compare_to is None and name and name.startswith(tuple(UNMANAGED_PREFIXES)))
+
+
 def migrations_dir() -> Path:
     """The Alembic script directory (one history for SQLite and PostgreSQL)."""
     return Path(__file__).resolve().parents[3] / "migrations"

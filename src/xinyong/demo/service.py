@@ -936,6 +936,7 @@ def generate(
     secret_key: str,
     seed: int = 20210407,
     progress: Callable[[int], None] | None = None,
+    records_per_entity: float = 1.0,
 ) -> DemoResult:
     """Create the demo accounts and ``entities`` synthetic market entities with their people and relations.
 
@@ -1003,6 +1004,10 @@ def generate(
                 _record_run(db, actor, seed, entities, first_entity_id, done, credentials, error=repr(exc)[:300])
         raise
     _record_run(db, actor, seed, entities, first_entity_id, done, credentials)
+    if records_per_entity > 0 and first_entity_id is not None and done.entities:
+        from xinyong.disclosure.demo import generate_records  # credit records across the catalogue (portal)
+
+        generate_records(db, per_entity=records_per_entity, seed=seed, first_entity_id=first_entity_id)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

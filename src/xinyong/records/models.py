@@ -20,11 +20,13 @@ class CreditRecord(Base):
         Index("ix_credit_record_entity_current", "entity_id", "is_current"),
         Index("ix_credit_record_person_current", "person_id", "is_current"),
         Index("ix_credit_record_dept_deadline", "department_id", "publication_deadline"),
+        Index("ix_credit_record_item_decided", "item_code", "decision_date"),  # portal publicity lists
+        Index("ix_credit_record_status_until", "status", "publicity_until"),  # the daily expiry job
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id"))
-    item_code: Mapped[str] = mapped_column(String(40), index=True)
+    item_code: Mapped[str] = mapped_column(String(40))  # indexed with decision_date
     subject_kind: Mapped[str] = mapped_column(String(10))  # entity | person
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
@@ -36,7 +38,7 @@ class CreditRecord(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # indexed with publicity_until
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"))

@@ -23,6 +23,7 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
+from xinyong.disclosure import service as disclosure_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
@@ -235,13 +236,31 @@ class Preparer:
         self._multi_inputs = tuple(f.code for f in inputs if f.multiple)
         self._windows: dict[tuple[Any, ...], tuple[str | None, str | None, str | None, str | None]] = {}
         self._deadlines: dict[date, tuple[str | None, bool | None, str | None]] = {}
+        penalty = spec.publicity_rule == "penalty"
+        self._sector_fields = tuple(disclosure_service.sector_rules().fields) if penalty else ()
+        self._sectors: dict[tuple[Any, ...], tuple[str | None]] = {}
+
+    def _sector(self, values: dict[str, Any]) -> str | None:
+        """The sector of a penalty (food, drugs, ...), recognised from its text fields; None for other items."""
+        if not self._sector_fields:
+            return None
+        texts = tuple(values.get(c) for c in self._sector_fields)
+        found = self._sectors.get(texts)
+        if found is None:
+            found = (disclosure_service.penalty_sector(dict(zip(self._sector_fields, texts, strict=True)))[0],)
+            if len(self._sectors) >= 100_000:
+                self._sectors.clear()
+            self._sectors[texts] = found
+        return found[0]
 
     def _window(
         self, category: str, decided: date, values: dict[str, Any], text: bytes
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(severity, publicity from, publicity until, problem) of a decision; ``text`` is its stored JSON."""
         get = values.get
+        sector = self._sector(values)
         key = (
+            sector,
             category,
             decided,
             *[get(c) for c in self._plain_inputs],
@@ -258,6 +277,7 @@ class Preparer:
                 subject_category=category,
                 decision_date=decided,
                 fields=orjson.loads(text),
+                sector=sector,
             )
             shown = window.published and window.start is not None and window.max_end is not None
             found = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from xinyong.core.clock import get_clock
 from xinyong.core.security import Principal
@@ -14,6 +14,7 @@ from xinyong.subjects.models import RELATION_ROLES, Relation
 from xinyong.subjects.schemas import (
     DepartmentOut,
     EntityPublic,
+    ProfileSectionOut,
     RelationPublic,
     RelationRestricted,
     SubjectProfilePublic,
@@ -34,21 +35,37 @@ def departments(session: DbSession, _: Annotated[Principal, Depends(requires("de
     summary="主体信用档案（公开部分）",
     response_model=SubjectProfilePublic | SubjectProfileRestricted,
 )
-def subject_profile(code: str, session: DbSession, principal: Annotated[Principal, Depends(public)]) -> object:
-    """The credit profile of an entity; callers allowed restricted data also get masked ID numbers."""
+def subject_profile(
+    code: str, request: Request, session: DbSession, principal: Annotated[Principal, Depends(public)]
+) -> object:
+    """The credit profile of an entity, exactly what the portal shows today (its sections: records in publicity,
+    honours, and what other domains register); callers allowed restricted data also get masked ID numbers."""
+    from xinyong.portal import service as portal_service
+    from xinyong.portal.ratelimit import check_search_rate
+
+    if not principal.is_authenticated:
+        check_search_rate(request)  # the anonymous public shares the portal search's allowance
     entity = service.entity_by_uscc(session, code)
-    relations = service.relations_of(session, entity.id, on=get_clock().today())
+    today = get_clock().today()
+    relations = service.relations_of(session, entity.id, on=today)
     entity_out = EntityPublic.model_validate(entity)
+    shown = portal_service.profile_of(session, entity)
+    sections = [ProfileSectionOut(key=s.key, title=s.title, summary=s.summary, data=s.data) for s in shown.sections]
     if principal.can("subjects.read_restricted"):
         return SubjectProfileRestricted(
+            as_of=shown.today,
             entity=entity_out,
             relations=[
                 RelationRestricted(**_relation_fields(rel), id_type=rel.person.id_type, id_masked=rel.person.id_masked)
                 for rel in relations
             ],
+            sections=sections,
         )
     return SubjectProfilePublic(
-        entity=entity_out, relations=[RelationPublic(**_relation_fields(rel)) for rel in relations]
+        as_of=shown.today,
+        entity=entity_out,
+        relations=[RelationPublic(**_relation_fields(rel)) for rel in relations],
+        sections=sections,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,15 +61,28 @@ class EntityPublic(BaseModel):
     address: str | None
 
 
-class SubjectProfilePublic(BaseModel):
-    """The public credit profile (registration part; later issues add records, lists and grades)."""
+class ProfileSectionOut(BaseModel):
+    """One section of the public credit profile, exactly as the portal shows it (see ``xinyong.portal.sections``)."""
 
+    key: str
+    title: str
+    summary: str | None
+    data: dict[str, Any]
+
+
+class SubjectProfilePublic(BaseModel):
+    """The public credit profile: registration, legal representative, and the portal's sections as of a day."""
+
+    as_of: date
     entity: EntityPublic
     relations: list[RelationPublic]
+    sections: list[ProfileSectionOut]
 
 
 class SubjectProfileRestricted(BaseModel):
     """The profile for callers permitted to see restricted information."""
 
+    as_of: date
     entity: EntityPublic
     relations: list[RelationRestricted]
+    sections: list[ProfileSectionOut]
