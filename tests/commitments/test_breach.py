@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
 from tests.commitments.support import ACTOR, CIPHER, commit, entity, matter, penalty
+
 from xinyong.commitments import service
 from xinyong.commitments.models import ListProposal
 from xinyong.core.audit import AuditEvent
@@ -61,8 +61,12 @@ def test_a_false_commitment_cannot_be_fully_fulfilled(session: Session, clock: F
     c = commit(session, matter(session))
     with pytest.raises(ValidationFailed, match="虚假承诺不能记录为全部履行"):
         service.record_fulfilment(
-            session, commitment_id=c.id, values={"fulfilment": "全部履行", "is_false": "1"}, actor=ACTOR,
-            cipher=CIPHER, department_id=c.department_id,
+            session,
+            commitment_id=c.id,
+            values={"fulfilment": "全部履行", "is_false": "1"},
+            actor=ACTOR,
+            cipher=CIPHER,
+            department_id=c.department_id,
         )
 
 
@@ -92,8 +96,12 @@ def test_broken_repair_commitment_reopens_the_repaired_penalty(session: Session,
     # Repair ended the publicity early at the minimum period (3 months) and marked the record repaired.
     records_service.transition(session, record_id=fine.id, target=states.REPAIRED, reason="信用修复", actor=ACTOR)
     records_service.set_publicity(
-        session, record_id=fine.id, publicity_from=date(2026, 3, 2), publicity_until=date(2026, 6, 1),
-        reason="信用修复提前终止公示", actor=ACTOR,
+        session,
+        record_id=fine.id,
+        publicity_from=date(2026, 3, 2),
+        publicity_until=date(2026, 6, 1),
+        reason="信用修复提前终止公示",
+        actor=ACTOR,
     )
     m = matter(session, code="SCJG-XYXF", name="行政处罚信息信用修复", commitment_type="信用修复型")
     c = commit(session, m, related_record=fine.id)
@@ -103,7 +111,8 @@ def test_broken_repair_commitment_reopens_the_repaired_penalty(session: Session,
     assert fine.status == states.VALID
     # General penalty under the 2026 regime: shown from the decision date to its maximum, one year.
     assert (fine.publicity_from, fine.publicity_until) == (date(2026, 3, 2), date(2027, 3, 1))
-    event = session.execute(select(RecordEvent).where(RecordEvent.record_id == fine.id).order_by(RecordEvent.id.desc())).scalars().first()
+    stmt = select(RecordEvent).where(RecordEvent.record_id == fine.id).order_by(RecordEvent.id.desc())
+    event = session.execute(stmt).scalars().first()
     assert event is not None and (event.from_status, event.to_status) == (states.REPAIRED, states.VALID)
     assert "信用修复承诺" in (event.reason or "")
     actions = set(session.execute(select(AuditEvent.action).where(AuditEvent.object_id == str(fine.id))).scalars())

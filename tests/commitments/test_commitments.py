@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
 from tests.commitments.support import ACTOR, CIPHER, commit, entity, list_entry, matter, penalty, values
+
 from xinyong.commitments import service
 from xinyong.commitments.models import Commitment, CommitmentSerial
 from xinyong.core.clock import FixedClock
@@ -110,7 +110,10 @@ def test_codes_are_unique_under_concurrent_writers(db: Database, clock: FixedClo
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ctype", ["审批替代型", "容缺受理型", "证明事项型", "信用修复型", "行业自律型", "主动型", "其他"])
+TYPES = ["审批替代型", "容缺受理型", "证明事项型", "信用修复型", "行业自律型", "主动型", "其他"]
+
+
+@pytest.mark.parametrize("ctype", TYPES)
 def test_each_commitment_type_is_recorded_in_the_credit_record(session: Session, clock: FixedClock, ctype: str) -> None:
     company = entity(session)
     m = matter(session, commitment_type=ctype, verification_working_days=5)
@@ -192,15 +195,26 @@ def test_a_matter_that_does_not_allow_the_commitment_is_refused(session: Session
     other = matter(session, code="JYJ-XKZ", department="jyj")
     with pytest.raises(PermissionDenied, match="由密山市教育局实施，不能由本部门受理"):
         service.create_commitment(
-            session, values=values(other), channel="department", actor=ACTOR, cipher=CIPHER,
+            session,
+            values=values(other),
+            channel="department",
+            actor=ACTOR,
+            cipher=CIPHER,
             department_id=m.department_id,
         )
     assert _count(session, Commitment) == 0
 
 
 def _raw(m: object) -> dict[str, object]:
-    keys = ("code", "name", "matter_kind", "commitment_type", "standard_text", "breach_liability",
-            "verification_working_days")
+    keys = (
+        "code",
+        "name",
+        "matter_kind",
+        "commitment_type",
+        "standard_text",
+        "breach_liability",
+        "verification_working_days",
+    )
     out = {k: getattr(m, k) for k in keys}
     out["department"] = "scjg"
     return out
@@ -226,12 +240,22 @@ def test_grade_exclusion_uses_the_grade_provider(session: Session, clock: FixedC
     m = matter(session, excluded_grades=["D"])
     with pytest.raises(ValidationFailed, match="当前信用等级为D级（信用风险高），本事项不适用告知承诺制"):
         service.create_commitment(
-            session, values=values(m), channel="department", actor=ACTOR, cipher=CIPHER,
-            department_id=m.department_id, grade_provider=lambda _s, _id: "D",
+            session,
+            values=values(m),
+            channel="department",
+            actor=ACTOR,
+            cipher=CIPHER,
+            department_id=m.department_id,
+            grade_provider=lambda _s, _id: "D",
         )
     ok = service.create_commitment(
-        session, values=values(m), channel="department", actor=ACTOR, cipher=CIPHER,
-        department_id=m.department_id, grade_provider=lambda _s, _id: "B",
+        session,
+        values=values(m),
+        channel="department",
+        actor=ACTOR,
+        cipher=CIPHER,
+        department_id=m.department_id,
+        grade_provider=lambda _s, _id: "B",
     )
     assert ok.code
     assert service.subject_grade(session, ok.entity_id or 0) is None  # until evaluation is wired in
@@ -247,7 +271,11 @@ def test_full_fulfilment_versions_the_record_without_a_breach(session: Session, 
     c = commit(session, matter(session))
     first_record = c.record_id
     c, outcome = service.record_fulfilment(
-        session, commitment_id=c.id, values={"fulfilment": "全部履行"}, actor=ACTOR, cipher=CIPHER,
+        session,
+        commitment_id=c.id,
+        values={"fulfilment": "全部履行"},
+        actor=ACTOR,
+        cipher=CIPHER,
         department_id=c.department_id,
     )
     assert outcome is None and c.breach_record_id is None
@@ -263,15 +291,24 @@ def test_partial_fulfilment_requires_the_unfulfilled_content(session: Session, c
     c = commit(session, matter(session))
     with pytest.raises(ValidationFailed) as exc:
         service.record_fulfilment(
-            session, commitment_id=c.id, values={"fulfilment": "部分履行", "accountability": "责令限期整改"},
-            actor=ACTOR, cipher=CIPHER, department_id=c.department_id,
+            session,
+            commitment_id=c.id,
+            values={"fulfilment": "部分履行", "accountability": "责令限期整改"},
+            actor=ACTOR,
+            cipher=CIPHER,
+            department_id=c.department_id,
         )
-    assert exc.value.details == [{"field": "unfulfilled_content", "name": "未履行内容", "reason": "履行状态为部分履行时必填"}]
+    expected = {"field": "unfulfilled_content", "name": "未履行内容", "reason": "履行状态为部分履行时必填"}
+    assert exc.value.details == [expected]
     session.refresh(c)
     assert c.fulfilment is None and _count(session, CreditRecord) == 1
     with pytest.raises(ValidationFailed, match="承诺履行状态（fulfilment）：应为：全部履行、部分履行、全部未履行"):
         service.record_fulfilment(
-            session, commitment_id=c.id, values={"fulfilment": "差不多"}, actor=ACTOR, cipher=CIPHER,
+            session,
+            commitment_id=c.id,
+            values={"fulfilment": "差不多"},
+            actor=ACTOR,
+            cipher=CIPHER,
             department_id=c.department_id,
         )
 
@@ -281,7 +318,11 @@ def test_other_departments_cannot_record_fulfilment(session: Session, clock: Fix
     other = matter(session, code="JYJ-1", department="jyj").department_id
     with pytest.raises(PermissionDenied, match="负责核查，本部门不能记录其履行情况"):
         service.record_fulfilment(
-            session, commitment_id=c.id, values={"fulfilment": "全部履行"}, actor=ACTOR, cipher=CIPHER,
+            session,
+            commitment_id=c.id,
+            values={"fulfilment": "全部履行"},
+            actor=ACTOR,
+            cipher=CIPHER,
             department_id=other,
         )
 
@@ -296,7 +337,11 @@ def test_overdue_verifications_are_listed_for_the_department(session: Session, c
     assert [x.code for x in service.overdue_verifications(session, department_id=m.department_id)] == [c.code]
     assert service.overdue_counts(session) == [("scjg", "密山市市场监督管理局", 1)]
     service.record_fulfilment(
-        session, commitment_id=c.id, values={"fulfilment": "全部履行"}, actor=ACTOR, cipher=CIPHER,
+        session,
+        commitment_id=c.id,
+        values={"fulfilment": "全部履行"},
+        actor=ACTOR,
+        cipher=CIPHER,
         department_id=m.department_id,
     )
     assert service.overdue_verifications(session) == []

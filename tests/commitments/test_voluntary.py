@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
 from tests.commitments.support import ACTOR, CIPHER, entity
+
 from xinyong.commitments import service
 from xinyong.commitments.models import Commitment, VoluntaryAttachment, VoluntaryInfo
 from xinyong.core.audit import Actor
@@ -87,12 +87,18 @@ def test_false_information_is_a_breach(session: Session, clock: FixedClock) -> N
             session, info_id=info.id, truthful=False, note=" ", actor=ACTOR, cipher=CIPHER, department_id=scjg
         )
     info, outcome = service.verify_voluntary(
-        session, info_id=info.id, truthful=False, note="许可证编号系伪造", actor=ACTOR, cipher=CIPHER,
+        session,
+        info_id=info.id,
+        truthful=False,
+        note="许可证编号系伪造",
+        actor=ACTOR,
+        cipher=CIPHER,
         department_id=scjg,
     )
     assert info.status == "false" and outcome is not None
     assert service.declared_items(session, entity_id=company.id) == []
-    breach = [r for r in records_service.subject_records(session, entity_id=company.id) if r.item_code == "commitment_breach"]
+    records = records_service.subject_records(session, entity_id=company.id)
+    breach = [r for r in records if r.item_code == "commitment_breach"]
     assert len(breach) == 1 and breach[0].fields["SFXJ"] == "是" and "许可证编号系伪造" in breach[0].fields["NR"]
 
 

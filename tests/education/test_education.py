@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session
-
 from tests.commitments.support import ACTOR, CIPHER, commit, entity, matter
+
 from xinyong.core.clock import FixedClock
 from xinyong.core.errors import ValidationFailed
 from xinyong.education import service
@@ -37,11 +37,20 @@ def test_completion_gates_a_matter_that_requires_a_course(session: Session, cloc
     assert not service.requires_course(session, company, "ZT-XYZS")
     scjg = subjects_service.department_by_code(session, "scjg")
     sitting = service.create_session(
-        session, course_code="ZT-XYZS", department=scjg, held_on=date(2026, 11, 27), place="政务服务大厅信用服务窗口",
-        capacity=40, actor=ACTOR,
+        session,
+        course_code="ZT-XYZS",
+        department=scjg,
+        held_on=date(2026, 11, 27),
+        place="政务服务大厅信用服务窗口",
+        capacity=40,
+        actor=ACTOR,
     )
     done = service.record_completion(
-        session, course_code="ZT-XYZS", completed_on=date(2026, 11, 27), entity_id=company.id, session_id=sitting.id,
+        session,
+        course_code="ZT-XYZS",
+        completed_on=date(2026, 11, 27),
+        entity_id=company.id,
+        session_id=sitting.id,
         actor=ACTOR,
     )
     assert done.certificate_no == f"XYJY20261127{done.id:06d}" and done.valid_until is None
