@@ -1003,6 +1003,9 @@ def generate(
                 _record_run(db, actor, seed, entities, first_entity_id, done, credentials, error=repr(exc)[:300])
         raise
     _record_run(db, actor, seed, entities, first_entity_id, done, credentials)
+    from xinyong.commitments import demo as commitments_demo
+
+    commitments_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,
