@@ -597,7 +597,10 @@ def set_publicity(
     record = session.get(CreditRecord, record_id)
     if record is None:
         raise NotFound(f"信用记录{record_id}不存在。")
-    before = [_jsonable(record.publicity_from), _jsonable(record.publicity_until)]
+    def _iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    before = [_iso(record.publicity_from), _iso(record.publicity_until)]
     record.publicity_from, record.publicity_until = publicity_from, publicity_until
     session.flush()
     audit(
@@ -606,6 +609,6 @@ def set_publicity(
         action="record.publicity",
         object_type="credit_record",
         object_id=record.id,
-        detail={"from": before, "to": [_jsonable(publicity_from), _jsonable(publicity_until)], "reason": reason},
+        detail={"from": before, "to": [_iso(publicity_from), _iso(publicity_until)], "reason": reason},
     )
     return record
