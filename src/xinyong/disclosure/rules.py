@@ -37,6 +37,7 @@ __all__ = [
     "RegimeSet",
     "add_months",
     "decide",
+    "input_fields",
     "load_regimes",
     "period_end",
     "shown_on",
@@ -677,3 +678,11 @@ def _period(
     return ctx.result(
         regime, published=True, start=start, min_end=min_end, max_end=max_end, early_end_allowed=rule.early_end_allowed
     )
+
+
+def input_fields(rules: RegimeSet) -> frozenset[str]:
+    """Every record field ``decide`` may read: a decision is a function of these, the item, category and date."""
+    periods = [getattr(rules.other_rules, name) for name in type(rules.other_rules).model_fields]
+    rules_with_dates = [r for r in [*periods, *rules.item_rules.values()] if isinstance(r, PeriodRule)]
+    starts = {r.start_field for r in rules_with_dates if r.start_field}
+    return frozenset({_CATEGORIES_FIELD, _FINE_FIELD, _LICENSE_FROM, _LICENSE_UNTIL, _LICENSE_STATUS, *starts})

@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
+import orjson
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.catalog.schemas import ItemSpec
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.calendar import get_calendar
+from xinyong.core.calendar import WorkingCalendar, get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound
@@ -25,6 +26,7 @@ from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
 
+NATURAL_PERSON = "自然人"
 CREATED, UNCHANGED, VERSIONED = "created", "unchanged", "versioned"
 OUTCOME_LABELS = {CREATED: "新增", UNCHANGED: "重复报送，未变化", VERSIONED: "内容变化，已生成新版本"}
 
@@ -46,39 +48,6 @@ class StoreResult:
     record: CreditRecord
     outcome: str
     warnings: list[str] = field(default_factory=list)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def stored_fields(spec: ItemSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """The values as kept in the record: JSON types, personal numbers masked (the clear number is encrypted)."""
-    personal = {f.code for f in spec.fields if f.personal}
-    out: dict[str, Any] = {}
-    for code, value in values.items():  # validation returns fields in catalogue order
-        if code in personal:
-            out[code] = mask_id_number(str(value))
-        elif type(value) is str:
-            out[code] = value
-        else:
-            out[code] = _jsonable(value)
-    return out
-
-
-def content_hash(values: dict[str, Any]) -> str:
-    """A digest of the validated values: the same decision sent twice hashes the same.
-
-    The values are already normalised by validation (dates, Decimals, sorted enumerations), so the repr of the
-    sorted items is canonical and several times cheaper than JSON.
-    """
-    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
 
 
 def publication_deadline(session: Session, spec: ItemSpec, decided: date) -> date | None:
@@ -203,81 +172,276 @@ class Stored:
     """What storing one row of a bulk call did."""
 
     outcome: str
-    record_id: int
+    record_id: int | None  # None for bulk file ingestion, which does not read the new ids back
     warnings: list[str]
 
 
-def _entity_values(spec: ItemSpec, values: dict[str, Any], category: str, now: Any) -> dict[str, Any]:
-    uscc = values.get(spec.roles["uscc"])
-    kind = USCC_ENTITY_TYPES.get((str(uscc)[0], str(uscc)[1])) if uscc else None  # the code is already validated
+class Prepared(NamedTuple):
+    """One validated decision in the form it is stored, computed without the database.
+
+    File ingestion computes these in worker processes and sends them as plain tuples (``marshal``), so every
+    member is a str, int, bool, None, list of str or dict of str.
+    """
+
+    row_number: int | None
+    document_number: str
+    subject_category: str
+    uscc: str | None  # None when the subject is found by resolve_subject (persons, subjects without a USCC)
+    subject_name: str
+    decision_date: str  # ISO date
+    fields: str  # JSON text of the stored values (personal numbers masked)
+    content_hash: str
+    publication_deadline: str | None
+    on_time: bool | None
+    severity: str | None
+    publicity_from: str | None
+    publicity_until: str | None
+    warnings: list[str]
+    subject: dict[str, str] | None  # the values resolve_subject needs when uscc is None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    raise TypeError(f"cannot store {type(value).__name__} in a credit record")
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Preparer:
+    """Turns validated values into ``Prepared`` rows: stored JSON, content hash, deadline, publicity window.
+
+    Pure (no database), so that file ingestion can run it in worker processes. Publicity decisions are cached on
+    the fields the rules engine reads (``disclosure.rules.input_fields``), which repeat across a file.
+    """
+
+    def __init__(
+        self,
+        spec: ItemSpec,
+        *,
+        calendar: WorkingCalendar | None,
+        regimes: disclosure_rules.RegimeSet,
+        submitted_day: date,
+    ) -> None:
+        roles = spec.roles
+        self.spec = spec
+        self.calendar = calendar
+        self.regimes = regimes
+        self.submitted_day = submitted_day
+        self._doc, self._date = roles["document_number"], roles["decision_date"]
+        self._category, self._name, self._uscc = roles["subject_category"], roles["subject_name"], roles["uscc"]
+        self._personal = tuple(f.code for f in spec.fields if f.personal)
+        wanted = {
+            roles.get(r, "") for r in ("subject_category", "subject_name", "uscc", "id_type", "id_number", "reg_no")
+        }
+        wanted.discard("")
+        self._subject_codes = tuple(sorted(wanted | set(spec.field(self._uscc).alternatives)))
+        self._inputs = tuple(sorted(disclosure_rules.input_fields(regimes)))
+        self._windows: dict[tuple[Any, ...], tuple[str | None, str | None, str | None, str | None]] = {}
+
+    def _window(
+        self, category: str, decided: date, stored: dict[str, Any]
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(severity, publicity from, publicity until, problem) of a decision."""
+        key = (category, decided, *(_hashable(stored.get(c)) for c in self._inputs))
+        found = self._windows.get(key)
+        if found is not None:
+            return found
+        try:
+            window = disclosure_rules.decide(
+                rules=self.regimes,
+                item_code=self.spec.code,
+                publicity_rule=self.spec.publicity_rule,
+                subject_category=category,
+                decision_date=decided,
+                fields=stored,
+            )
+            shown = window.published and window.start is not None and window.max_end is not None
+            found = (
+                window.severity,
+                window.start.isoformat() if shown and window.start else None,
+                window.max_end.isoformat() if shown and window.max_end else None,
+                None,
+            )
+        except DomainError as exc:  # e.g. a penalty older than every regime: the credit office must choose one
+            found = (None, None, None, f"公示期未能计算：{exc.message}")
+        if len(self._windows) >= 100_000:
+            self._windows.clear()
+        self._windows[key] = found
+        return found
+
+    def prepare(self, row_number: int | None, values: dict[str, Any]) -> Prepared:
+        """The stored form of one validated decision."""
+        warnings: list[str] = []
+        stored = dict(values)
+        clear: list[str] = []
+        for code in self._personal:
+            number = stored.get(code)
+            if number is not None:
+                clear.append(str(number))
+                stored[code] = mask_id_number(str(number))
+        text = orjson.dumps(stored, default=_json_default, option=orjson.OPT_SORT_KEYS)
+        # The same decision sent twice hashes the same: the values are normalised by validation and the JSON is
+        # canonical (sorted keys); the clear personal numbers count too, so a corrected ID number is a new version.
+        digest = hashlib.sha256(text + "\x00".join(clear).encode()).hexdigest()
+        decided: date = values[self._date]
+        deadline = None
+        if self.calendar is not None:
+            try:
+                deadline = self.calendar.add_working_days(decided, self.spec.deadline_working_days or 0)
+            except CalendarMissing as exc:
+                warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+        category = str(values[self._category])
+        severity, publicity_from, publicity_until, problem = self._window(category, decided, orjson.loads(text))
+        if problem:
+            warnings.append(problem)
+        uscc = values.get(self._uscc)
+        slow = category == NATURAL_PERSON or not uscc
+        return Prepared(
+            row_number,
+            str(values[self._doc]),
+            category,
+            None if slow else str(uscc),
+            str(values[self._name]),
+            decided.isoformat(),
+            text.decode(),
+            digest,
+            deadline.isoformat() if deadline else None,
+            (self.submitted_day <= deadline) if deadline else None,
+            severity,
+            publicity_from,
+            publicity_until,
+            warnings,
+            {c: str(values[c]) for c in self._subject_codes if values.get(c) is not None} if slow else None,
+        )
+
+
+def preparer_for(session: Session, spec: ItemSpec) -> Preparer:
+    """A Preparer with the calendar and publicity rules in force, for submissions made now."""
+    return Preparer(
+        spec,
+        calendar=get_calendar(session) if spec.deadline_working_days is not None else None,
+        regimes=disclosure_rules.load_regimes(),
+        submitted_day=get_clock().now().astimezone(CHINA_TZ).date(),
+    )
+
+
+# The credit_record columns written by ``write_prepared``, in the order of its tuples.
+_RECORD_COLUMNS = (
+    "item_id",
+    "item_code",
+    "subject_kind",
+    "entity_id",
+    "person_id",
+    "subject_name",
+    "subject_category",
+    "department_id",
+    "document_number",
+    "decision_date",
+    "fields",
+    "content_hash",
+    "severity",
+    "status",
+    "version",
+    "is_current",
+    "supersedes_id",
+    "publication_deadline",
+    "submitted_at",
+    "on_time",
+    "publicity_from",
+    "publicity_until",
+    "batch_id",
+    "row_number",
+    "file_sha256",
+    "submitted_by_user_id",
+    "submitted_by_token_id",
+)
+
+
+def raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert DB-ready tuples the fastest way the backend offers: executemany on SQLite, COPY on PostgreSQL.
+
+    Runs on the session's connection, inside its transaction. Values must already be in the stored form
+    (ISO date strings, JSON text, naive UTC timestamps as the dialect stores them: see ``bind_value``).
+    """
+    if not rows:
+        return
+    dbapi: Any = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cols = ", ".join(columns)
+    if session.get_bind().dialect.name == "postgresql":
+        with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})", rows)
+        finally:
+            cur.close()
+
+
+def bind_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """A value as the backend stores it in a column (e.g. a UTC timestamp as text on SQLite), for raw_insert."""
+    process = table.c[column].type.bind_processor(session.get_bind().dialect)
+    return process(value) if process else value
+
+
+def _entity_row(p: Prepared, now: Any) -> dict[str, Any]:
+    uscc = str(p.uscc)
+    kind = USCC_ENTITY_TYPES.get((uscc[0], uscc[1]))  # the code is already validated
     return {
-        "uscc": uscc or None,
-        "reg_no": None if uscc else _alternative(spec, values),
-        "name": str(values[spec.roles["subject_name"]]),
-        "category": category,
-        "entity_type": kind or ("个体工商户" if category == "个体工商户" else "未登记类型"),
+        "uscc": uscc,
+        "reg_no": None,
+        "name": p.subject_name,
+        "category": p.subject_category,
+        "entity_type": kind or ("个体工商户" if p.subject_category == "个体工商户" else "未登记类型"),
         "registering_authority": None,
-        "region_code": str(uscc)[2:8] if uscc else "230382",
+        "region_code": uscc[2:8],
         "status": "存续",
         "created_at": now,
         "updated_at": now,
     }
 
 
-def _entities_by_uscc(
-    session: Session, spec: ItemSpec, rows: list[dict[str, Any]], now: Any
-) -> tuple[dict[str, int], dict[str, list[str]]]:
+def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Entity ids for every USCC in the rows, registering unknown ones in bulk; notes per USCC."""
-    uscc_field, name_field, cat_field = spec.roles["uscc"], spec.roles["subject_name"], spec.roles["subject_category"]
-    wanted = {str(v[uscc_field]): v for v in rows if v.get(uscc_field) and v[cat_field] != "自然人"}
+    wanted = {p.uscc: p for p in rows if p.uscc}
     ids: dict[str, int] = {}
     notes: dict[str, list[str]] = {}
     codes = list(wanted)
     for start in range(0, len(codes), 5000):
-        part = codes[start : start + 5000]
         for entity_id, found, name in session.execute(
-            select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.in_(part))
+            select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.in_(codes[start : start + 5000]))
         ):
             code = str(found)
             ids[code] = entity_id
-            reported = str(wanted[code][name_field])
+            reported = wanted[code].subject_name
             if name != reported:
                 notes.setdefault(code, []).append(
                     _name_review(session, record_name=reported, registered=name, entity_id=entity_id)
                 )
-    missing = [_entity_values(spec, v, str(v[cat_field]), now) for code, v in wanted.items() if code not in ids]
+    missing = [_entity_row(p, now) for code, p in wanted.items() if code not in ids]
     if missing:
         # A plain executemany, then one query for the new ids: RETURNING in parameter order would make SQLite
         # run one statement per row.
         _bulk_insert(session, cast(Table, Entity.__table__), missing)
         new_codes = [str(m["uscc"]) for m in missing]
-        for entity_id, found in session.execute(select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes))):
-            code = str(found)
-            ids[code] = entity_id
-            notes.setdefault(code, []).append(f"主体“{wanted[code][name_field]}”此前未登记，已按报送信息建立主体档案。")
+        for start in range(0, len(new_codes), 5000):
+            for entity_id, found in session.execute(
+                select(Entity.id, Entity.uscc).where(Entity.uscc.in_(new_codes[start : start + 5000]))
+            ):
+                code = str(found)
+                ids[code] = entity_id
+                name = wanted[code].subject_name
+                notes.setdefault(code, []).append(f"主体“{name}”此前未登记，已按报送信息建立主体档案。")
     return ids, notes
 
 
-def store_many(
-    session: Session,
-    *,
-    item: CatalogItem,
-    spec: ItemSpec,
-    department: Department,
-    rows: list[tuple[int | None, dict[str, Any]]],
-    provenance: Provenance,
-    cipher: FieldCipher,
-) -> list[Stored]:
-    """Store validated decisions in bulk: new, unchanged (same content again) or a new version (content changed).
-
-    One query finds the current versions, one the subjects; records go in with one multi-row INSERT; the audit trail
-    gets one event for the call. Rows must have distinct document numbers.
-    """
-    roles = spec.roles
-    doc_field, date_field = roles["document_number"], roles["decision_date"]
-    now = get_clock().now()
-    submitted_day = now.astimezone(CHINA_TZ).date()
-    docs = [str(v[doc_field]) for _, v in rows]
+def _current_versions(session: Session, spec: ItemSpec, department: Department, docs: list[str]) -> dict[str, Any]:
+    """The current version (id, hash, version, status) of each decision already received, by document number."""
     current: dict[str, Any] = {}
     for start in range(0, len(docs), 5000):
         for rec in session.execute(
@@ -295,155 +459,181 @@ def store_many(
             )
         ):
             current[rec.document_number] = rec
+    return current
+
+
+def _supersede(session: Session, rec: Any, now: Any, actor: Actor) -> None:
+    """Retire the current version of a decision that arrived with changed content."""
+    target = states.CORRECTED if states.CORRECTED in states.TRANSITIONS[rec.status] else rec.status
+    session.execute(update(CreditRecord).where(CreditRecord.id == rec.id).values(is_current=False, status=target))
+    session.add(
+        RecordEvent(
+            record_id=rec.id,
+            at=now,
+            from_status=rec.status,
+            to_status=target,
+            reason="报送单位提交了更正后的内容",
+            actor=actor.label,
+        )
+    )
+
+
+def write_prepared(
+    session: Session,
+    *,
+    item: CatalogItem,
+    spec: ItemSpec,
+    department: Department,
+    rows: list[Prepared],
+    provenance: Provenance,
+    cipher: FieldCipher,
+    want_ids: bool = True,
+) -> list[Stored]:
+    """Store prepared decisions: new, unchanged (same content again) or a new version (content changed).
+
+    One query finds the current versions, one the subjects; the records go in with one executemany (SQLite) or
+    COPY (PostgreSQL); the audit trail gets one event for the call. Rows must have distinct document numbers.
+    With ``want_ids`` False (file ingestion) the new record ids are not read back.
+    """
+    now = get_clock().now()
+    table = cast(Table, CreditRecord.__table__)
+    current = _current_versions(session, spec, department, [p.document_number for p in rows])
     results: list[Stored | None] = [None] * len(rows)
     todo: list[int] = []
-    for i, (_row, values) in enumerate(rows):
-        digest = content_hash(values)
-        values["__hash"] = digest
-        existing = current.get(docs[i])
-        if existing is not None and existing.content_hash == digest:
+    for i, p in enumerate(rows):
+        existing = current.get(p.document_number)
+        if existing is not None and existing.content_hash == p.content_hash:
             results[i] = Stored(UNCHANGED, existing.id, [])
         else:
             todo.append(i)
     if todo:
-        entity_ids, entity_notes = _entities_by_uscc(session, spec, [rows[i][1] for i in todo], now)
-        calendar = get_calendar(session) if spec.deadline_working_days is not None else None
-        regimes = disclosure_rules.load_regimes()
-        inserts: list[dict[str, Any]] = []
+        entity_ids, entity_notes = _entities_for(session, [rows[i] for i in todo], now)
+        submitted_at = bind_value(session, table, "submitted_at", now)
+        user_id, token_id = provenance.actor.user_id, provenance.actor.token_id
+        inserts: list[tuple[Any, ...]] = []
         warnings_of: list[list[str]] = []
         for i in todo:
-            row_number, values = rows[i]
-            digest = values.pop("__hash")
-            warnings: list[str] = []
-            category = str(values[roles["subject_category"]])
-            uscc = values.get(roles["uscc"])
-            entity_id = person_id = None
-            if uscc and category != "自然人":
-                entity_id = entity_ids[str(uscc)]
-                warnings.extend(entity_notes.get(str(uscc), []))
+            p = rows[i]
+            warnings: list[str] = []  # about the subject first, then about the decision
+            entity_id: int | None
+            person_id: int | None
+            if p.uscc:
+                entity_id, person_id = entity_ids[p.uscc], None
+                warnings.extend(entity_notes.get(p.uscc, ()))
             else:
+                assert p.subject is not None
                 _cat, entity, person, notes = resolve_subject(
-                    session, spec, values, cipher=cipher, actor=provenance.actor
+                    session, spec, p.subject, cipher=cipher, actor=provenance.actor
                 )
                 entity_id, person_id = (entity.id if entity else None), (person.id if person else None)
                 warnings.extend(notes)
-            decided: date = values[date_field]
-            deadline = None
-            if calendar is not None:
-                try:
-                    deadline = calendar.add_working_days(decided, spec.deadline_working_days or 0)
-                except CalendarMissing as exc:
-                    warnings.append(f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
-            fields_json = stored_fields(spec, values)
-            publicity_from = publicity_until = severity = None
-            try:
-                window = disclosure_rules.decide(
-                    rules=regimes,
-                    item_code=spec.code,
-                    publicity_rule=spec.publicity_rule,
-                    subject_category=category,
-                    decision_date=decided,
-                    fields=fields_json,
-                )
-                severity = window.severity
-                if window.published:
-                    publicity_from, publicity_until = window.start, window.max_end
-            except DomainError as exc:  # e.g. a penalty older than every regime: the credit office must choose one
-                warnings.append(f"公示期未能计算：{exc.message}")
-            previous = current.get(docs[i])
+            warnings.extend(p.warnings)
+            previous = current.get(p.document_number)
             inserts.append(
-                {
-                    "item_id": item.id,
-                    "item_code": spec.code,
-                    "subject_kind": "person" if person_id else "entity",
-                    "entity_id": entity_id,
-                    "person_id": person_id,
-                    "subject_name": str(values[roles["subject_name"]]),
-                    "subject_category": category,
-                    "department_id": department.id,
-                    "document_number": docs[i],
-                    "decision_date": decided,
-                    "fields": fields_json,
-                    "content_hash": digest,
-                    "status": states.VALID,
-                    "version": previous.version + 1 if previous else 1,
-                    "is_current": True,
-                    "supersedes_id": previous.id if previous else None,
-                    "publication_deadline": deadline,
-                    "submitted_at": now,
-                    "on_time": (submitted_day <= deadline) if deadline else None,
-                    "severity": severity,
-                    "publicity_from": publicity_from,
-                    "publicity_until": publicity_until,
-                    "batch_id": provenance.batch_id,
-                    "row_number": row_number,
-                    "file_sha256": provenance.file_sha256,
-                    "submitted_by_user_id": provenance.actor.user_id,
-                    "submitted_by_token_id": provenance.actor.token_id,
-                }
+                (
+                    item.id,
+                    spec.code,
+                    "person" if person_id else "entity",
+                    entity_id,
+                    person_id,
+                    p.subject_name,
+                    p.subject_category,
+                    department.id,
+                    p.document_number,
+                    p.decision_date,
+                    p.fields,
+                    p.content_hash,
+                    p.severity,
+                    states.VALID,
+                    previous.version + 1 if previous else 1,
+                    True,
+                    previous.id if previous else None,
+                    p.publication_deadline,
+                    submitted_at,
+                    p.on_time,
+                    p.publicity_from,
+                    p.publicity_until,
+                    provenance.batch_id,
+                    p.row_number,
+                    provenance.file_sha256,
+                    user_id,
+                    token_id,
+                )
             )
             warnings_of.append(warnings)
-        superseded = [current[docs[i]] for i in todo if docs[i] in current]
-        for rec in superseded:
-            target = states.CORRECTED if states.CORRECTED in states.TRANSITIONS[rec.status] else rec.status
-            session.execute(
-                update(CreditRecord).where(CreditRecord.id == rec.id).values(is_current=False, status=target)
-            )
-            session.add(
-                RecordEvent(
-                    record_id=rec.id,
-                    at=now,
-                    from_status=rec.status,
-                    to_status=target,
-                    reason="报送单位提交了更正后的内容",
-                    actor=provenance.actor.label,
-                )
-            )
-        # Core executemany, not the ORM's bulk path, and no RETURNING (on SQLite that means a statement per row):
-        # the new ids come back with one query on the natural key.
-        _bulk_insert(session, cast(Table, CreditRecord.__table__), inserts)
-        keys = {(ins["document_number"], ins["version"]) for ins in inserts}
-        found_ids: dict[tuple[str, int], int] = {}
-        new_docs = [ins["document_number"] for ins in inserts]
-        for start in range(0, len(new_docs), 5000):
-            for record_id, doc, version in session.execute(
-                select(CreditRecord.id, CreditRecord.document_number, CreditRecord.version).where(
-                    CreditRecord.department_id == department.id,
-                    CreditRecord.item_code == spec.code,
-                    CreditRecord.document_number.in_(new_docs[start : start + 5000]),
-                    CreditRecord.is_current.is_(True),
-                )
-            ):
-                if (doc, version) in keys:
-                    found_ids[(doc, version)] = record_id
-        new_ids = [found_ids[(ins["document_number"], ins["version"])] for ins in inserts]
+            if previous is not None:
+                _supersede(session, previous, now, provenance.actor)
+        session.flush()  # the ORM's pending rows (new persons, events) go first, on the same connection
+        raw_insert(session, "credit_record", _RECORD_COLUMNS, inserts)
+        new_ids: list[int | None] = [None] * len(inserts)
+        if want_ids:
+            new_ids = list(_ids_of(session, spec, department, [(ins[8], ins[14]) for ins in inserts]))
         for i, record_id, warnings in zip(todo, new_ids, warnings_of, strict=True):
-            results[i] = Stored(VERSIONED if docs[i] in current else CREATED, record_id, warnings)
+            outcome = VERSIONED if rows[i].document_number in current else CREATED
+            results[i] = Stored(outcome, record_id, warnings)
     done = [r for r in results if r is not None]
-    created = [r.record_id for r in done if r.outcome == CREATED]
-    versioned = [r.record_id for r in done if r.outcome == VERSIONED]
-    if created or versioned:
+    changed = [r for r in done if r.outcome != UNCHANGED]
+    if changed:
+        ids = [r.record_id for r in changed if r.record_id is not None]
         detail: dict[str, Any] = {
             "item": spec.code,
             "department": department.code,
             "batch": provenance.batch_id,
-            "created": len(created),
-            "versioned": len(versioned),
-            "unchanged": len(done) - len(created) - len(versioned),
-            "record_ids": [min(created + versioned), max(created + versioned)],
+            "created": sum(1 for r in changed if r.outcome == CREATED),
+            "versioned": sum(1 for r in changed if r.outcome == VERSIONED),
+            "unchanged": len(done) - len(changed),
         }
+        if ids:
+            detail["record_ids"] = [min(ids), max(ids)]
         if len(rows) == 1:
-            detail["document_number"] = docs[0]
+            detail["document_number"] = rows[0].document_number
         audit(
             session,
             actor=provenance.actor,
             action="record.store",
             object_type="credit_record",
-            object_id=(created + versioned)[0] if len(rows) == 1 else None,
+            object_id=ids[0] if len(rows) == 1 and ids else None,
             detail=detail,
         )
     session.flush()
     return done
+
+
+def _ids_of(session: Session, spec: ItemSpec, department: Department, keys: list[tuple[str, int]]) -> list[int]:
+    """The ids of records just inserted, by their natural key (document number, version)."""
+    wanted = set(keys)
+    found: dict[tuple[str, int], int] = {}
+    docs = [doc for doc, _version in keys]
+    for start in range(0, len(docs), 5000):
+        for record_id, doc, version in session.execute(
+            select(CreditRecord.id, CreditRecord.document_number, CreditRecord.version).where(
+                CreditRecord.department_id == department.id,
+                CreditRecord.item_code == spec.code,
+                CreditRecord.document_number.in_(docs[start : start + 5000]),
+                CreditRecord.is_current.is_(True),
+            )
+        ):
+            if (doc, version) in wanted:
+                found[(doc, version)] = record_id
+    return [found[key] for key in keys]
+
+
+def store_many(
+    session: Session,
+    *,
+    item: CatalogItem,
+    spec: ItemSpec,
+    department: Department,
+    rows: list[tuple[int | None, dict[str, Any]]],
+    provenance: Provenance,
+    cipher: FieldCipher,
+) -> list[Stored]:
+    """Store validated decisions in bulk (see ``write_prepared``); each result carries its record id."""
+    preparer = preparer_for(session, spec)
+    prepared = [preparer.prepare(row_number, values) for row_number, values in rows]
+    return write_prepared(
+        session, item=item, spec=spec, department=department, rows=prepared, provenance=provenance, cipher=cipher
+    )
 
 
 def store(
