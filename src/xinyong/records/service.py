@@ -787,6 +787,7 @@ def set_publicity(
     record = session.get(CreditRecord, record_id)
     if record is None:
         raise NotFound(f"信用记录{record_id}不存在。")
+
     def _iso(day: date | None) -> str | None:
         return day.isoformat() if day else None
 
