@@ -64,7 +64,7 @@ def test_init_loads_the_shipped_catalogue_with_the_national_field_codes(session:
 def test_nothing_outside_the_catalogue_can_be_named(session: Session) -> None:
     with pytest.raises(ValidationFailed) as exc:
         service.item_for(session, "gossip")
-    assert "信息类别“gossip”不在信用信息目录（2026.1版）中，不能归集" in exc.value.message
+    assert "信息类别“gossip”不在信用信息目录（2026.2版）中，不能归集" in exc.value.message
     assert "penalty" in exc.value.message
 
 
@@ -74,7 +74,7 @@ def test_a_new_version_applies_from_its_effective_date(session: Session) -> None
     doc["items"] = [i for i in doc["items"] if i["code"] != "complaint"]
     version, new = service.load_catalogue(session, json.dumps(doc, ensure_ascii=False).encode(), actor=ACTOR)
     assert new and version.version == "2027.1"
-    assert service.version_on(session, date(2026, 12, 31)).version == "2026.1"
+    assert service.version_on(session, date(2026, 12, 31)).version == "2026.2"
     assert service.version_on(session, date(2027, 1, 1)).version == "2027.1"
     service.item_for(session, "complaint", on=date(2026, 12, 31))
     with pytest.raises(ValidationFailed, match=r"2027\.1版"):
@@ -128,7 +128,7 @@ def test_unknown_source_department_is_refused(session: Session) -> None:
 
 def test_public_catalogue_api(client: TestClient) -> None:
     body = client.get("/api/v1/catalog").json()
-    assert body["version"] == "2026.1"
+    assert body["version"] == "2026.2"
     penalty = next(i for i in body["items"] if i["code"] == "penalty")
     fine = next(f for f in penalty["fields"] if f["code"] == "CF_NR_FK")
     assert fine == {

@@ -22,7 +22,7 @@ from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
 from xinyong.subjects.models import Department
 
-SHIPPED = ("catalogue-2026.1.json",)
+SHIPPED = ("catalogue-2026.1.json", "catalogue-2026.2.json")
 
 
 def parse_catalogue(content: bytes) -> CatalogueDoc:

@@ -39,16 +39,32 @@ ROLE_LABELS: dict[str, str] = {
 
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
 _STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"})
-_DEPARTMENT = _STAFF | {"departments.read", "records.submit", "records.read"}
+_DEPARTMENT = _STAFF | {
+    "departments.read",
+    "records.submit",
+    "records.read",
+    "commitments.read",
+    "commitments.manage",
+    "voluntary.verify",
+    "education.manage",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
-    "entity": frozenset({"console.enter", "subjects.read"}),
+    "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register"}),
     "operator": _DEPARTMENT,
     "reviewer": _DEPARTMENT,
     "inspector": _STAFF,
     "admin": _DEPARTMENT
-    | {"admin.users", "admin.calendar", "admin.catalog", "audit.read", "records.oversee", "subjects.review"},
+    | {
+        "admin.users",
+        "admin.calendar",
+        "admin.catalog",
+        "audit.read",
+        "records.oversee",
+        "subjects.review",
+        "commitments.matters",
+    },
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
     "client": frozenset({"subjects.read"}),
 }
@@ -67,6 +83,13 @@ PERMISSION_LABELS: dict[str, str] = {
     "records.read": "查看报送批次与信用记录",
     "records.oversee": "查看各部门报送及时率",
     "subjects.review": "核对主体名称",
+    "commitments.read": "查看信用承诺",
+    "commitments.manage": "受理信用承诺、记录履约情况",
+    "commitments.matters": "管理告知承诺事项清单",
+    "commitments.sign": "网上作出信用承诺",
+    "voluntary.register": "自愿注册信用信息",
+    "voluntary.verify": "核验自愿注册信息",
+    "education.manage": "登记诚信教育培训",
 }
 
 

@@ -1008,6 +1008,9 @@ def generate(
         from xinyong.disclosure.demo import generate_records  # credit records across the catalogue (portal)
 
         generate_records(db, per_entity=records_per_entity, seed=seed, first_entity_id=first_entity_id)
+    from xinyong.commitments import demo as commitments_demo
+
+    commitments_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

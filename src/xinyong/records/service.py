@@ -813,3 +813,38 @@ def overdue(session: Session, *, department_id: int | None = None, limit: int = 
     if department_id is not None:
         stmt = stmt.where(CreditRecord.department_id == department_id)
     return list(session.execute(stmt.order_by(CreditRecord.publication_deadline).limit(limit)).scalars())
+
+
+def set_publicity(
+    session: Session,
+    *,
+    record_id: int,
+    publicity_from: date | None,
+    publicity_until: date | None,
+    reason: str,
+    actor: Actor,
+) -> CreditRecord:
+    """Set a record's publicity window (None, None: not shown on the portal), with the reason in the audit trail.
+
+    Used when the submitter's openness withholds a record from the portal, and when a broken 信用修复型 commitment
+    re-opens a repaired penalty's publicity.
+    """
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise NotFound(f"信用记录{record_id}不存在。")
+
+    def _iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    before = [_iso(record.publicity_from), _iso(record.publicity_until)]
+    record.publicity_from, record.publicity_until = publicity_from, publicity_until
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="record.publicity",
+        object_type="credit_record",
+        object_id=record.id,
+        detail={"from": before, "to": [_iso(publicity_from), _iso(publicity_until)], "reason": reason},
+    )
+    return record

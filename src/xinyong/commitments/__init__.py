@@ -1,0 +1,1 @@
+"""Credit commitments: matters, commitments, fulfilment, breach, voluntary registration."""

@@ -1,0 +1,1 @@
+"""Integrity education: courses, sessions, completions."""
