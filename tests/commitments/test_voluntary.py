@@ -128,3 +128,15 @@ def test_truthfulness_commitment_is_required(session: Session, clock: FixedClock
         _register(session, company.id, truthful="", kind="gossip", title="")
     assert {d["field"] for d in exc.value.details} == {"truthful", "kind", "title"}
     assert "真实性承诺（truthful）：须承诺所注册信息真实、准确、完整" in exc.value.message
+
+
+def test_the_public_profile_shows_voluntary_information_as_unverified(session: Session, clock: FixedClock) -> None:
+    from xinyong.portal.sections import build_sections
+
+    company = entity(session)
+    assert "voluntary" not in [s.key for s in build_sections(session, company, clock.today())]
+    _register(session, company.id)
+    [section] = [s for s in build_sections(session, company, clock.today()) if s.key == "voluntary"]
+    assert section.title == "自愿注册信息" and section.summary == "自愿注册信息1项（1项未经核验）"
+    assert section.data["rows"][0]["名称"] == "食品生产许可证 SC10623038200012"
+    assert section.data["rows"][0]["核验状态"] == "自愿注册（未经核验）"

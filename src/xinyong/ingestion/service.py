@@ -6,9 +6,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog import service as catalog_service
@@ -252,7 +252,7 @@ def _store_errors(session: Session, batch_id: int, errors: list[pipeline.ErrorLi
     """Keep a chunk's error lines (one executemany)."""
     if errors:
         session.execute(
-            insert(BatchError),
+            insert(cast(Table, BatchError.__table__)),
             [
                 {"batch_id": batch_id, "row_number": r, "field_code": f, "field_name": n, "value": v, "reason": why}
                 for r, f, n, v, why in errors

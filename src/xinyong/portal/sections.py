@@ -62,7 +62,7 @@ _PROVIDERS: list[_Registered] = []
 
 # Modules imported before the profile is built, so that their providers are registered. Domains built later
 # append their module path here (or import it from their own package's __init__).
-SECTION_MODULES: list[str] = ["xinyong.portal.builtin_sections"]
+SECTION_MODULES: list[str] = ["xinyong.portal.builtin_sections", "xinyong.commitments.sections"]
 
 
 def register_section(*, order: int = 100, key: str | None = None) -> Callable[[SectionProvider], SectionProvider]:
