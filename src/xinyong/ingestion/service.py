@@ -239,9 +239,25 @@ def run_batch(
             assert current is not None
             for name in ("rows", "created", "versioned", "unchanged", "rejected"):
                 setattr(current, name, getattr(counters, name))
+        if chunk.index + 1 in _ANALYZE_AFTER_CHUNKS:
+            _refresh_statistics(db)
         if progress:
             progress(chunk.rows)
     _finish(db, batch_id, status="completed", message=None, actor=actor)
+
+
+# PostgreSQL plans the per-chunk lookups from table statistics; when a large file grows the tables from nearly
+# empty, stale statistics make it scan instead of using the natural-key index (quadratic time). Re-analyse as the
+# tables grow by orders of magnitude.
+_ANALYZE_AFTER_CHUNKS = frozenset({1, 10, 100, 1000})
+
+
+def _refresh_statistics(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE credit_record, entity")
+        conn.commit()
 
 
 def _error_line(row_number: int, e: FieldError) -> pipeline.ErrorLine:
