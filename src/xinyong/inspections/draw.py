@@ -69,6 +69,11 @@ def positions(key: bytes, pool_size: int, count: int) -> Iterator[int]:
         raise ValidationFailed(f"抽取数量{count}超过名录库中的对象数{pool_size}。")
     if count > MAX_SELECTIONS:
         raise ValidationFailed(f"RFC 3797 方法一次最多抽取{MAX_SELECTIONS}个，请分层或分批抽取。")
+    if pool_size <= 4096:  # small pools (inspectors): removing from a list is cheaper than building a tree
+        remaining = list(range(pool_size))
+        for i in range(count):
+            yield remaining.pop(int.from_bytes(digest(key, i), "big") % (pool_size - i))
+        return
     tree = _Remaining(pool_size)
     for i in range(count):
         r = int.from_bytes(digest(key, i), "big") % (pool_size - i)
