@@ -12,10 +12,33 @@ from xinyong.core.errors import ValidationFailed
 from xinyong.inspections import draw
 
 # RFC 3797 §6: the 25 names of the pool, the three seed sources and the published outcome.
-NAMES = (
-    "John Mary Bashful Dopey Sleepy Grouchy Doc Sneazy Handsome Cassandra Pollyanna Pendragon Pandora Faith Hope "
-    "Charity Lee Longsuffering Chastity Smith Pride Sloth Envy Anger Kasczynski"
-).split()
+NAMES = [
+    "John",
+    "Mary",
+    "Bashful",
+    "Dopey",
+    "Sleepy",
+    "Grouchy",
+    "Doc",
+    "Sneazy",
+    "Handsome",
+    "Cassandra",
+    "Pollyanna",
+    "Pendragon",
+    "Pandora",
+    "Faith",
+    "Hope",
+    "Charity",
+    "Lee",
+    "Longsuffering",
+    "Chastity",
+    "Smith",
+    "Pride",
+    "Sloth",
+    "Envy",
+    "Anger",
+    "Kasczynski",
+]
 SOURCES = [[9319], [2, 5, 12, 8, 10], [9, 18, 26, 34, 41, 45]]
 
 

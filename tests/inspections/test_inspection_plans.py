@@ -151,7 +151,7 @@ def test_refused_assignment_is_redrawn_with_the_reason(library: Session) -> None
     p = plan(s, base_ratio="1")
     service.publish_pool(s, plan_id=p.id, actor=ACTOR, grades=_grades(rows, "B"))
     task = service.run_draw(s, plan_id=p.id, seed_values=SEEDS, actor=ACTOR)[0]
-    first = [a for a in task.assignments if a.status == "assigned"][0]
+    first = next(a for a in task.assignments if a.status == "assigned")
     service.refuse_assignment(s, assignment_id=first.id, reason="检查前发现系其配偶任职单位", actor=ACTOR)
     s.expire_all()
     rows_after = s.execute(select(InspectionAssignment).where(InspectionAssignment.task_id == task.id)).scalars().all()
