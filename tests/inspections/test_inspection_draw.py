@@ -81,6 +81,17 @@ def test_same_inputs_same_result_and_any_change_changes_it() -> None:
         assert draw.pool_hash(changed) != draw.pool_hash(pool)
 
 
+def _by_list_removal(key: bytes, size: int, count: int) -> list[int]:
+    remaining = list(range(size))
+    return [remaining.pop(int.from_bytes(draw.digest(key, i), "big") % (size - i)) for i in range(count)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 32, 33, 100, 1025])
+def test_whole_pool_permutation_equals_plain_list_removal(size: int) -> None:
+    key = draw.make_key(SOURCES)
+    assert list(draw.positions(key, size, size)) == _by_list_removal(key, size, size)
+
+
 def test_large_pool_selection_equals_plain_list_removal() -> None:
     key = draw.make_key(SOURCES)
     size = 20_000  # above the small-pool threshold: the Fenwick tree is used

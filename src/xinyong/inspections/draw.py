@@ -8,6 +8,7 @@ a Fenwick tree, so a selection of k from P costs O(k log P) instead of the O(k·
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from xinyong.core.errors import ValidationFailed
 
 MAX_SELECTIONS = 65536  # the counter is two bytes (RFC 3797 §4)
+_SPARSE_PICKS = 32
 _INT = re.compile(r"[0-9]+")
 
 
@@ -69,13 +71,25 @@ def positions(key: bytes, pool_size: int, count: int) -> Iterator[int]:
         raise ValidationFailed(f"抽取数量{count}超过名录库中的对象数{pool_size}。")
     if count > MAX_SELECTIONS:
         raise ValidationFailed(f"RFC 3797 方法一次最多抽取{MAX_SELECTIONS}个，请分层或分批抽取。")
-    if pool_size <= 4096:  # small pools (inspectors): removing from a list is cheaper than building a tree
-        remaining = list(range(pool_size))
-        for i in range(count):
-            yield remaining.pop(int.from_bytes(digest(key, i), "big") % (pool_size - i))
+    # The first picks keep a short sorted list of removed positions (a team of inspectors needs two or three);
+    # a long selection switches to a Fenwick tree.
+    removed: list[int] = []
+    for i in range(min(count, _SPARSE_PICKS)):
+        r = int.from_bytes(digest(key, i), "big") % (pool_size - i)
+        position = r
+        for gone in removed:
+            if gone <= position:
+                position += 1
+            else:
+                break
+        bisect.insort(removed, position)
+        yield position
+    if count <= _SPARSE_PICKS:
         return
     tree = _Remaining(pool_size)
-    for i in range(count):
+    for gone in removed:
+        tree.remove(gone)
+    for i in range(_SPARSE_PICKS, count):
         r = int.from_bytes(digest(key, i), "big") % (pool_size - i)
         yield tree.take(r)
 
@@ -121,9 +135,13 @@ class _Remaining:
                 pos = nxt
                 rest -= tree[nxt]
             step >>= 1
-        found = pos + 1  # 1-based
-        i = found
+        self.remove(pos)
+        return pos
+
+    def remove(self, position: int) -> None:
+        """Mark a 0-based position as taken."""
+        tree = self.tree
+        i = position + 1
         while i <= self.n:
             tree[i] -= 1
             i += i & -i
-        return found - 1
