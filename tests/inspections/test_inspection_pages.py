@@ -121,3 +121,66 @@ def test_public_cannot_reach_the_console_and_inspector_cannot_manage(client: Tes
     login(client, "insp1")
     assert client.get("/console/inspections").status_code == 403
     assert client.get("/console/inspections/my").status_code == 200
+
+
+def test_targeted_inspection_inactive_inspector_and_public_api(client: TestClient, db: Database) -> None:
+    _setup(db)
+    login(client, "clerk")
+    page = client.get("/console/inspections/targeted")
+    token = csrf_from(page.text)
+    with db.session() as s:
+        people = service.list_inspectors(s)
+        uscc = service.library_rows(s, _dummy_plan(s), today=_today())[0][1]
+    bad = client.post(
+        "/console/inspections/targeted",
+        data={"csrf_token": token, "uscc": uscc, "reason": "complaint", "note": "", "items": "SCJG-002"},
+    )
+    assert bad.status_code == 422 and "线索说明（note）" in bad.text and "检查人员（inspectors）" in bad.text
+    ok = client.post(
+        "/console/inspections/targeted",
+        data={
+            "csrf_token": token,
+            "uscc": uscc,
+            "reason": "complaint",
+            "note": "消费者投诉销售过期食品",
+            "items": "SCJG-002",
+            "inspectors": [str(people[0].id), str(people[1].id)],
+        },
+    )
+    assert "已登记定向检查DX-" in ok.text and "投诉举报核查" in ok.text
+    # An inactive inspector is never drawn.
+    off = client.post(
+        f"/console/inspections/inspectors/{people[2].id}/active", data={"csrf_token": token, "active": "0"}
+    )
+    assert "检查员3已设为不在岗" in off.text
+    with db.session() as s:
+        plan = service.plan_by_code(s, "TMP")
+        assert people[2].id not in {p.id for p in service.inspector_pool(s, plan)}
+        service.publish_pool(s, plan_id=plan.id, actor=ACTOR)
+    client.cookies.clear()
+    body = client.get("/api/v1/inspections/plans/TMP").json()
+    assert body["status"] == "published" and body["seed_values"] is None
+    assert [st["grade"] for st in body["strata"]] == ["A", "B", "C", "D"] and body["strata"][1]["size"] == 40
+
+
+def _today():  # type: ignore[no-untyped-def]
+    from xinyong.core.clock import get_clock
+
+    return get_clock().today()
+
+
+def _dummy_plan(s):  # type: ignore[no-untyped-def]
+    return service.create_plan(
+        s,
+        values={
+            "code": "TMP",
+            "name": "临时计划",
+            "departments": ["scjg"],
+            "items": ["SCJG-001"],
+            "min_interval_days": "0",
+            "seed_sources": ["双色球开奖号码"],
+            "period_start": "2026-12-01",
+            "period_end": "2026-12-31",
+        },
+        actor=ACTOR,
+    )

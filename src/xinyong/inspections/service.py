@@ -1398,3 +1398,41 @@ def item_names(session: Session, ids: Sequence[int]) -> list[str]:
     """Item names for display, in the given order."""
     found = {i.id: i.name for i in session.execute(select(InspectionItem).where(InspectionItem.id.in_(ids))).scalars()}
     return [found[i] for i in ids if i in found]
+
+
+def targeted_tasks(session: Session, *, department_id: int | None = None) -> list[InspectionTask]:
+    """Targeted (non-random) inspections, newest first."""
+    stmt = select(InspectionTask).options(selectinload(InspectionTask.entity)).where(InspectionTask.kind == "targeted")
+    if department_id is not None:
+        stmt = stmt.where(InspectionTask.department_id == department_id)
+    return list(session.execute(stmt.order_by(InspectionTask.id.desc())).scalars())
+
+
+def plan_public(session: Session, plan: InspectionPlan) -> dict[str, Any]:
+    """What the public API shows of a plan: pool hashes, seeds, the draw and published results."""
+    pools = current_pools(session, plan) if plan.pool_version else []
+    tasks = plan_tasks(session, plan.id) if plan.status == "drawn" else []
+    return {
+        "code": plan.code,
+        "name": plan.name,
+        "status": plan.status,
+        "joint": len(plan.department_ids) > 1,
+        "period": [plan.period_start.isoformat(), plan.period_end.isoformat()],
+        "base_ratio": plan.base_ratio,
+        "multipliers": plan.multipliers,
+        "seed_sources": plan.seed_sources,
+        "seed_values": plan.seed_values,
+        "pool_version": plan.pool_version,
+        "strata": [{"grade": p.grade, "size": p.size, "count": p.count, "sha256": p.sha256} for p in pools],
+        "selected": [
+            {
+                "grade": t.grade,
+                "order": t.draw_position,
+                "uscc": t.entity.uscc,
+                "name": t.entity.name,
+                "result": t.result if t.status == "published" else None,
+                "published_on": t.published_on.isoformat() if t.published_on else None,
+            }
+            for t in tasks
+        ],
+    }

@@ -330,6 +330,76 @@ async def add_conflict(request: Request, session: DbSession, principal: Manager,
     return _libraries_page(request, session, principal, message=f"已登记回避事项：{entity.name}。")
 
 
+@router.post("/console/inspections/inspectors/{inspector_id}/active", response_class=HTMLResponse)
+async def toggle_inspector(request: Request, session: DbSession, principal: Manager, inspector_id: int) -> HTMLResponse:
+    """Take an inspector out of the library (never drawn while inactive) or back in."""
+    form = await _form(request)
+    try:
+        person = service.set_inspector_active(
+            session, inspector_id=inspector_id, active=form.get("active") == "1", actor=principal.actor()
+        )
+        if not _oversee(principal) and person.department_id != principal.department_id:
+            raise PermissionDenied("只能维护本部门的检查人员。")
+    except DomainError as exc:
+        session.rollback()
+        return _libraries_page(request, session, principal, error=exc.message)
+    state = "在岗" if person.is_active else "不在岗（不参加抽取）"
+    return _libraries_page(request, session, principal, message=f"{person.name}已设为{state}。")
+
+
+# --------------------------------------------------------------------------------------------------
+# Targeted inspections
+# --------------------------------------------------------------------------------------------------
+
+
+def _targeted_page(
+    request: Request, session: DbSession, principal: Principal, *, error: str | None = None, message: str | None = None
+) -> HTMLResponse:
+    dept = None if _oversee(principal) else principal.department_id
+    scope = [principal.department_id] if principal.department_id else []
+    return render(
+        request,
+        "inspections/targeted.html",
+        {
+            "tasks": service.targeted_tasks(session, department_id=dept),
+            "items": service.list_items(session, department_ids=scope),
+            "inspectors": [p for p in service.list_inspectors(session, department_ids=scope) if p.is_active],
+            "rules": service.load_rules(),
+            "can_manage": principal.can("inspections.manage") and bool(principal.department_code),
+            "error": error,
+            "message": message,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/console/inspections/targeted", response_class=HTMLResponse)
+def targeted(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
+    """Targeted inspections (complaints, alerts), kept apart from random ones."""
+    return _targeted_page(request, session, principal)
+
+
+@router.post("/console/inspections/targeted", response_class=HTMLResponse)
+async def create_targeted(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
+    """Register a targeted inspection with the department's named inspectors."""
+    form = await _form(request)
+    try:
+        task = service.create_targeted(
+            session,
+            department_code=principal.department_code or "",
+            uscc=str(form.get("uscc") or ""),
+            reason=str(form.get("reason") or ""),
+            note=str(form.get("note") or ""),
+            item_codes=service._list(form.get("items")),
+            inspector_ids=[int(i) for i in service._list(form.get("inspectors")) if i.isdigit()],
+            actor=principal.actor(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _targeted_page(request, session, principal, error=exc.message)
+    return _targeted_page(request, session, principal, message=f"已登记定向检查{task.code}。")
+
+
 # --------------------------------------------------------------------------------------------------
 # Inspector tasks and results
 # --------------------------------------------------------------------------------------------------
@@ -458,6 +528,12 @@ def _public_plan(session: DbSession, code: str) -> InspectionPlan:
     if plan.status == "draft":
         raise NotFound(f"抽查计划{code}尚未公布。")
     return plan
+
+
+@router.get("/api/v1/inspections/plans/{code}", include_in_schema=True)
+def api_plan(session: DbSession, _: Public, code: str) -> dict[str, Any]:
+    """A published plan as JSON: pool hashes by grade, seed sources and values, the draw and published results."""
+    return service.plan_public(session, _public_plan(session, code))
 
 
 @router.get("/portal/inspections/{code}", response_class=HTMLResponse)
