@@ -184,3 +184,25 @@ def _dummy_plan(s):  # type: ignore[no-untyped-def]
         },
         actor=ACTOR,
     )
+
+
+def test_refusing_an_inspector_on_the_plan_page_records_the_reason(client: TestClient, db: Database) -> None:
+    _setup(db)
+    with db.session() as s:
+        plan = _dummy_plan(s)
+        service.publish_pool(s, plan_id=plan.id, actor=ACTOR)
+        task = service.run_draw(s, plan_id=plan.id, seed_values=["3 9 14 22 27 31 6"], actor=ACTOR)[0]
+        assignment = next(a for a in task.assignments if a.status == "assigned")
+        plan_id, refused_name = plan.id, assignment.inspector.name
+    login(client, "clerk")
+    page = client.get(f"/console/inspections/plans/{plan_id}")
+    missing = client.post(
+        f"/console/inspections/assignments/{assignment.id}/refuse",
+        data={"csrf_token": csrf_from(page.text), "plan_id": str(plan_id), "reason": " "},
+    )
+    assert missing.status_code == 422 and "回避原因（reason）：必填项缺失" in missing.text
+    done = client.post(
+        f"/console/inspections/assignments/{assignment.id}/refuse",
+        data={"csrf_token": csrf_from(page.text), "plan_id": str(plan_id), "reason": "系其亲属开办"},
+    )
+    assert "已记录回避原因" in done.text and f"{refused_name}：系其亲属开办" in done.text

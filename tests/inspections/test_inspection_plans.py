@@ -284,3 +284,41 @@ def test_only_the_team_records_a_result_and_targeted_inspections_are_separate(li
     record = s.get(CreditRecord, task.record_id)
     assert record is not None and record.fields["JCFS"] == "投诉举报核查"
     assert s.execute(select(InspectionTask).where(InspectionTask.kind == "random")).first() is None
+
+
+def test_attachments_are_checked_and_nothing_is_half_written(library: Session) -> None:
+    s = library
+    rows = entities(s, 2)
+    people = inspectors(s, 2)
+    p = plan(s, base_ratio="1")
+    service.publish_pool(s, plan_id=p.id, actor=ACTOR, grades=_grades(rows, "B"))
+    task = service.run_draw(s, plan_id=p.id, seed_values=SEEDS, actor=ACTOR)[0]
+    uploads = [service.Upload("现场.pdf", b"not a pdf"), service.Upload("记录.exe", b"MZ")]
+    with pytest.raises(ValidationFailed) as info:
+        service.record_result(
+            s,
+            task_id=task.id,
+            result="未发现问题",
+            note="",
+            inspected_on=date(2026, 11, 27),
+            legal_rep="王建国",
+            attachments=uploads,
+            actor=ACTOR,
+            inspector_id=people[0].id,
+            cipher=CIPHER,
+        )
+    assert "“现场.pdf”的内容与扩展名不符" in info.value.message and "“记录.exe”的类型不允许" in info.value.message
+    assert task.status == "assigned" and task.result is None and task.record_id is None
+    service.record_result(
+        s,
+        task_id=task.id,
+        result="未发现问题",
+        note="",
+        inspected_on=date(2026, 11, 27),
+        legal_rep="王建国",
+        attachments=[service.Upload("现场.pdf", b"%PDF-1.7 ...")],
+        actor=ACTOR,
+        inspector_id=people[0].id,
+        cipher=CIPHER,
+    )
+    assert task.status == "published" and task.publish_deadline == date(2026, 12, 25)
