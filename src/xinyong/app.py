@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.education import views as education_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
+    from xinyong.inspections import views as inspections_views
     from xinyong.portal import views as portal_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(portal_views.console_router)
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
+    app.include_router(inspections_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

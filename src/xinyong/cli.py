@@ -36,6 +36,10 @@ def _add_domain_commands() -> None:
 
     app.add_typer(disclosure_app, name="disclosure")
 
+    from xinyong.inspections.cli import register as register_inspections
+
+    register_inspections(app)
+
 
 _add_domain_commands()
 
@@ -81,6 +85,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
     from xinyong.core import calendar as calendar_service
     from xinyong.core.audit import Actor
     from xinyong.core.db import upgrade
+    from xinyong.inspections import service as inspections_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(db.url)
@@ -89,6 +94,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         added = subjects_service.load_reference_data(session, actor=actor)
         years = calendar_service.seed_from_chinesecalendar(session, actor=actor)
         versions = catalog_service.load_shipped(session, actor=actor)
+        inspection_items = inspections_service.load_shipped_items(session, actor=actor)
     if not quiet:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
@@ -96,6 +102,8 @@ def _init(db: Database, *, quiet: bool = False) -> None:
             out.print(f"工作日历：新加载{len(years)}个年度（{years[0]}—{years[-1]}年，来源 chinesecalendar）。")
         if versions:
             out.print(f"信用信息目录：新加载版本{'、'.join(versions)}。")
+        if inspection_items:
+            out.print(f"随机抽查事项清单：新增事项{inspection_items}项。")
 
 
 def _display_url(url: str) -> str:

@@ -47,6 +47,8 @@ _DEPARTMENT = _STAFF | {
     "commitments.manage",
     "voluntary.verify",
     "education.manage",
+    "inspections.read",
+    "inspections.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -54,7 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register"}),
     "operator": _DEPARTMENT,
     "reviewer": _DEPARTMENT,
-    "inspector": _STAFF,
+    "inspector": _STAFF | {"inspections.perform"},
     "admin": _DEPARTMENT
     | {
         "admin.users",
@@ -90,6 +92,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "voluntary.register": "自愿注册信用信息",
     "voluntary.verify": "核验自愿注册信息",
     "education.manage": "登记诚信教育培训",
+    "inspections.read": "查看双随机抽查计划与结果",
+    "inspections.manage": "管理抽查事项、检查人员名录库和抽查计划，组织抽取",
+    "inspections.perform": "查看本人检查任务、录入检查结果",
 }
 
 
