@@ -72,6 +72,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
     from xinyong.core import calendar as calendar_service
     from xinyong.core.audit import Actor
     from xinyong.core.db import upgrade
+    from xinyong.evaluation import service as evaluation_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(db.url)
@@ -80,6 +81,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         added = subjects_service.load_reference_data(session, actor=actor)
         years = calendar_service.seed_from_chinesecalendar(session, actor=actor)
         versions = catalog_service.load_shipped(session, actor=actor)
+        models = evaluation_service.load_shipped(session, actor=actor)
     if not quiet:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
@@ -87,6 +89,8 @@ def _init(db: Database, *, quiet: bool = False) -> None:
             out.print(f"工作日历：新加载{len(years)}个年度（{years[0]}—{years[-1]}年，来源 chinesecalendar）。")
         if versions:
             out.print(f"信用信息目录：新加载版本{'、'.join(versions)}。")
+        if models:
+            out.print(f"信用评价模型：新发布版本{'、'.join(models)}。")
 
 
 def _display_url(url: str) -> str:

@@ -4,6 +4,7 @@ from xinyong.accounts import models as accounts_models
 from xinyong.catalog import models as catalog_models
 from xinyong.core import audit, calendar
 from xinyong.core.db import Base
+from xinyong.evaluation import models as evaluation_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.records import models as records_models
 from xinyong.subjects import models as subjects_models
@@ -14,6 +15,7 @@ __all__ = [
     "audit",
     "calendar",
     "catalog_models",
+    "evaluation_models",
     "ingestion_models",
     "records_models",
     "subjects_models",

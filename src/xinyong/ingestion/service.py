@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department
 
 CHUNK_ROWS = 2000
+log = logging.getLogger("xinyong.ingestion")
 MAX_ERRORS_KEPT = 100_000
 
 
@@ -68,6 +70,10 @@ def submit_one(
         cipher=cipher,
     )
     stored.warnings[:0] = result.warnings
+    if stored.record.entity_id is not None or stored.record.person_id is not None:
+        from xinyong.evaluation import service as evaluation_service
+
+        evaluation_service.evaluate_dirty(session, actor=actor)
     return stored, spec
 
 
@@ -218,7 +224,19 @@ def run_batch(
     except FileRejected as exc:  # e.g. an undecodable byte deep in the file: the rows so far stay, the file is flagged
         _finish(db, batch_id, status="failed", message=exc.message, actor=actor)
         return
+    _regrade(db, actor)
     _finish(db, batch_id, status="completed", message=None, actor=actor)
+
+
+def _regrade(db: Database, actor: Actor) -> None:
+    """Re-grade the subjects the batch touched (they were marked dirty as their records were stored)."""
+    from xinyong.evaluation import service as evaluation_service
+
+    try:
+        with db.session() as session:
+            evaluation_service.evaluate_dirty(session, actor=actor)
+    except Exception:  # the records are committed; the subjects stay queued for `xinyong evaluate --dirty`
+        log.exception("re-grading after a batch failed; subjects stay queued")
 
 
 def _check_row(

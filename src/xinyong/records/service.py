@@ -21,6 +21,7 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
+from xinyong.evaluation.dirty import mark_dirty
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
@@ -402,6 +403,9 @@ def store_many(
         # Core executemany, not the ORM's bulk path, and no RETURNING (on SQLite that means a statement per row):
         # the new ids come back with one query on the natural key.
         _bulk_insert(session, cast(Table, CreditRecord.__table__), inserts)
+        mark_dirty(  # the evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`)
+            session, entity_ids=[ins["entity_id"] for ins in inserts], person_ids=[ins["person_id"] for ins in inserts]
+        )
         keys = {(ins["document_number"], ins["version"]) for ins in inserts}
         found_ids: dict[tuple[str, int], int] = {}
         new_docs = [ins["document_number"] for ins in inserts]
@@ -494,6 +498,7 @@ def transition(session: Session, *, record_id: int, target: str, reason: str, ac
         raise NotFound(f"信用记录{record_id}不存在。")
     before = record.status
     _event(session, record, target, reason, actor)
+    mark_dirty(session, entity_ids=[record.entity_id], person_ids=[record.person_id])
     session.flush()
     audit(
         session,
