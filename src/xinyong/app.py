@@ -158,6 +158,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.accounts import views as accounts_views
     from xinyong.catalog import api as catalog_api
     from xinyong.catalog import views as catalog_views
+    from xinyong.evaluation import api as evaluation_api
+    from xinyong.evaluation import views as evaluation_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.subjects import api as subjects_api
@@ -168,12 +170,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(subjects_api.router)
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
+    app.include_router(evaluation_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
     app.include_router(catalog_views.router)
     app.include_router(ingestion_views.router)
     app.include_router(subjects_views.router)
+    app.include_router(evaluation_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

@@ -302,6 +302,43 @@ def import_file(
         db.dispose()
 
 
+@app.command()
+def evaluate(
+    dirty: Annotated[bool, typer.Option("--dirty", help="只重新评价信用记录有变化、尚待评价的主体")] = False,
+) -> None:
+    """重新计算市场主体的公共信用综合评价等级（默认全部主体）。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from xinyong.core.audit import Actor
+    from xinyong.evaluation import service as evaluation_service
+
+    steps = ["计算评分", "合并行业评价", "预警研判", "写入等级与历史", "统计等级分布", "完成"]
+    with unit_of_work() as (_db, session):
+        actor = Actor.system("cli:evaluate")
+        if dirty:
+            waiting = evaluation_service.dirty_count(session)
+            result = evaluation_service.evaluate_dirty(session, actor=actor)
+            out.print(f"待重新评价主体{waiting:,}个，已评价{result.evaluated:,}个。")
+        else:
+            with Progress(
+                TextColumn("[bold]信用评价 {task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            ) as bar:
+                task = bar.add_task("准备", total=len(steps))
+
+                def advance(label: str) -> None:
+                    bar.update(task, description=label, advance=1 if label != steps[0] else 0)
+
+                result = evaluation_service.evaluate_all(session, actor=actor, progress=advance)
+                bar.update(task, completed=len(steps))
+        out.print(
+            f"评价模型{result.model_version}版：评价主体{result.evaluated:,}个，等级或分数变化{result.changed:,}个，"
+            f"新增预警{result.warnings:,}条，用时{result.seconds:.1f}秒。"
+        )
+
+
 @app.command("check-code")
 def check_code(codes: Annotated[list[str], typer.Argument(help="统一社会信用代码，可多个")]) -> None:
     """校验统一社会信用代码：每行输出 代码<TAB>OK 或 代码<TAB>INVALID<TAB>原因；有无效代码时退出码为1。"""

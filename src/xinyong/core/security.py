@@ -38,18 +38,28 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
-_STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"})
-_DEPARTMENT = _STAFF | {"departments.read", "records.submit", "records.read"}
+_STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read", "evaluation.read"})
+_DEPARTMENT = _STAFF | {"departments.read", "records.submit", "records.read", "evaluation.industry", "warnings.handle"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
-    "entity": frozenset({"console.enter", "subjects.read"}),
+    "entity": frozenset({"console.enter", "subjects.read", "evaluation.own"}),
     "operator": _DEPARTMENT,
     "reviewer": _DEPARTMENT,
     "inspector": _STAFF,
     "admin": _DEPARTMENT
-    | {"admin.users", "admin.calendar", "admin.catalog", "audit.read", "records.oversee", "subjects.review"},
-    "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
+    | {
+        "admin.users",
+        "admin.calendar",
+        "admin.catalog",
+        "audit.read",
+        "records.oversee",
+        "subjects.review",
+        "evaluation.manage",
+    },
+    "auditor": frozenset(
+        {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
+    ),
     "client": frozenset({"subjects.read"}),
 }
 
@@ -67,6 +77,11 @@ PERMISSION_LABELS: dict[str, str] = {
     "records.read": "查看报送批次与信用记录",
     "records.oversee": "查看各部门报送及时率",
     "subjects.review": "核对主体名称",
+    "evaluation.read": "查看信用评价等级与解释",
+    "evaluation.manage": "管理信用评价模型",
+    "evaluation.industry": "导入行业信用评价",
+    "evaluation.own": "查看本单位信用等级",
+    "warnings.handle": "签收和处置信用预警",
 }
 
 

@@ -13,7 +13,9 @@ from xinyong.evaluation.models import DirtySubject
 from xinyong.subjects.models import Relation
 
 
-def mark_dirty(session: Session, *, entity_ids: Iterable[int | None] = (), person_ids: Iterable[int | None] = ()) -> int:
+def mark_dirty(
+    session: Session, *, entity_ids: Iterable[int | None] = (), person_ids: Iterable[int | None] = ()
+) -> int:
     """Queue entities for re-evaluation: the given ones and those whose legal representative is a given person."""
     ids = {i for i in entity_ids if i is not None}
     persons = sorted({p for p in person_ids if p is not None})

@@ -14,9 +14,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, case, func, insert, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from xinyong.evaluation.models import EvaluationScratch
@@ -184,8 +198,9 @@ def _agg(
     items: set[str] = set()
     for ind in indicators:
         cols.append(
-            func.sum(case((_match(ind.items, ind.severities, ind.field), _decay_expr(doc, ind.decay, dates)), else_=0))
-            .label(f"i_{ind.code}")
+            func.sum(
+                case((_match(ind.items, ind.severities, ind.field), _decay_expr(doc, ind.decay, dates)), else_=0)
+            ).label(f"i_{ind.code}")
         )
         items.update(ind.items)
     for code, when in overrides:
@@ -310,13 +325,13 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     s2 = select(s1, score.label("score")).subquery("clamped")
     bands = doc.grades
     rank = case(*[(s2.c.score >= b.min_score, GRADE_RANK[b.grade]) for b in bands[:-1]], else_=4)
+    final: Any
+    override: Any
     if flags:
         greatest = func.greatest if dialect == "postgresql" else func.max
         final = greatest(rank, *[case((s2.c[f"f_{code}"] > 0, r), else_=1) for code, r, _f in flags])
         ordered = sorted(flags, key=lambda f: -f[1])
-        override = case(
-            *[(and_(s2.c[f"f_{code}"] > 0, rank < r), code) for code, r, _f in ordered], else_=None
-        )
+        override = case(*[(and_(s2.c[f"f_{code}"] > 0, rank < r), code) for code, r, _f in ordered], else_=None)
     else:
         final = rank
         override = literal(None)
@@ -335,16 +350,14 @@ def _fill_statement(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Any,
         return found[1], found[2]
     select_, dates = scoring_select(doc, dialect, restricted)
     cols = ["run_id", "entity_id", "score", "rank", "overall_rank", "override_code"]
-    stmt = insert(EvaluationScratch.__table__).from_select(cols, select_)
+    stmt = insert(cast(Table, EvaluationScratch.__table__)).from_select(cols, select_)
     if len(_STATEMENTS) > 64:
         _STATEMENTS.clear()
     _STATEMENTS[key] = (doc, stmt, dates)
     return stmt, dates
 
 
-def fill_scratch(
-    session: Session, doc: ModelDoc, today: date, run_id: int, entity_ids: Sequence[int] | None
-) -> None:
+def fill_scratch(session: Session, doc: ModelDoc, today: date, run_id: int, entity_ids: Sequence[int] | None) -> None:
     """Score the entities (all, or the given ones) into the scratch table under ``run_id``."""
     stmt, dates = _fill_statement(doc, session.get_bind().dialect.name, entity_ids is not None)
     params = dates.params(today)

@@ -129,9 +129,7 @@ def explain(session: Session, entity_id: int) -> Explanation:
     for dim, ind in doc.indicators():
         if ind.kind == "age":
             pts = engine.age_points(ind, today, entity.registered_on)
-            years = (
-                f"成立于{entity.registered_on.isoformat()}" if entity.registered_on else "未登记成立日期"
-            )
+            years = f"成立于{entity.registered_on.isoformat()}" if entity.registered_on else "未登记成立日期"
             factors.append(Factor(dim.name, ind.code, ind.name, pts, years))
             if entity.registered_on is not None:
                 for band in reversed(ind.bands):
@@ -160,8 +158,9 @@ def explain(session: Session, entity_id: int) -> Explanation:
                 text = ind.advice.format(points=-pts, document="") if ind.advice else f"移出{label}，评分预计 +{-pts}"
                 suggestions.append(Suggestion(text, -pts))
         else:
-            factors.append(_records_factor(doc, dim.name, ind, today, own if ind.subject == "self" else rep_records,
-                                           suggestions))
+            factors.append(
+                _records_factor(doc, dim.name, ind, today, own if ind.subject == "self" else rep_records, suggestions)
+            )
     total = sum(f.points for f in factors)
     score = min(1000, max(0, total))
     if score != total:
@@ -213,7 +212,12 @@ def explain(session: Session, entity_id: int) -> Explanation:
 
 
 def _records_factor(
-    doc: ModelDoc, dim: str, ind: Indicator, today: date, rows: list, suggestions: list[Suggestion]  # type: ignore[type-arg]
+    doc: ModelDoc,
+    dim: str,
+    ind: Indicator,
+    today: date,
+    rows: list,
+    suggestions: list[Suggestion],  # type: ignore[type-arg]
 ) -> Factor:
     shares: list[RecordShare] = []
     total_pct = 0
@@ -250,6 +254,8 @@ def _records_factor(
             if ind.advice:
                 text = ind.advice.format(document=share.document_number, points=gain)
             else:
-                text = f"依法消除{ind.name}记录 {share.document_number} 的影响（如信用修复、异议更正），评分预计 +{gain}"
+                text = (
+                    f"依法消除{ind.name}记录 {share.document_number} 的影响（如信用修复、异议更正），评分预计 +{gain}"
+                )
             suggestions.append(Suggestion(text, gain))
     return Factor(dim, ind.code, ind.name, pts, detail, shares)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Select, and_, bindparam, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
@@ -196,8 +197,12 @@ def lists_of(session: Session, entity_id: int) -> list[dict[str, Any]]:
     """The lists an entity is on now, with the record behind each entry."""
     rows = session.execute(list_memberships(session, entity_ids=[entity_id])).all()
     return [
-        {"list_code": r.list_code, "label": engine.LIST_LABELS.get(r.list_code, r.list_code), "record_id": r.record_id,
-         "since": r.since}
+        {
+            "list_code": r.list_code,
+            "label": engine.LIST_LABELS.get(r.list_code, r.list_code),
+            "record_id": r.record_id,
+            "since": r.since,
+        }
         for r in rows
     ]
 
@@ -416,7 +421,7 @@ def _write_grades(
         )
     )
     cols = ["entity_id", "model_version", "score", "grade", "overall_grade", "override_code", "computed_at", "reason"]
-    changed = session.execute(insert(GradeHistory).from_select(cols, changed_rows)).rowcount or 0
+    changed = cast(CursorResult[Any], session.execute(insert(GradeHistory).from_select(cols, changed_rows))).rowcount
     if full:
         session.execute(delete(g))
     else:
@@ -424,7 +429,7 @@ def _write_grades(
     current = select(s.entity_id, literal(version), s.score, new_grade, new_overall, s.override_code, at).where(
         s.run_id == run_id
     )
-    evaluated = session.execute(insert(g).from_select(cols[:-1], current)).rowcount or 0
+    evaluated = cast(CursorResult[Any], session.execute(insert(g).from_select(cols[:-1], current))).rowcount
     return evaluated, changed
 
 
@@ -472,8 +477,11 @@ def snapshots(session: Session, *, scope: str = "overall", limit_days: int = 90)
     """Grade counts per day (newest ``limit_days`` days with a full run), oldest first."""
     days = list(
         session.execute(
-            select(GradeSnapshot.day).where(GradeSnapshot.scope == scope).distinct()
-            .order_by(GradeSnapshot.day.desc()).limit(limit_days)
+            select(GradeSnapshot.day)
+            .where(GradeSnapshot.scope == scope)
+            .distinct()
+            .order_by(GradeSnapshot.day.desc())
+            .limit(limit_days)
         ).scalars()
     )
     if not days:
@@ -514,9 +522,7 @@ def current_grade(session: Session, subject_id: int) -> CurrentGrade | None:
     row = session.get(EntityGrade, subject_id)
     if row is None:
         return None
-    model = session.execute(
-        select(EvaluationModel).where(EvaluationModel.version == row.model_version)
-    ).scalar_one()
+    model = session.execute(select(EvaluationModel).where(EvaluationModel.version == row.model_version)).scalar_one()
     doc = doc_of(model)
     return CurrentGrade(
         entity_id=row.entity_id,
@@ -551,12 +557,7 @@ def explain_grade(session: Session, subject_id: int) -> Any:
 
 def history(session: Session, entity_id: int, *, limit: int = 50) -> list[GradeHistory]:
     """An entity's grade history, newest first, with the model version used."""
-    stmt = (
-        select(GradeHistory)
-        .where(GradeHistory.entity_id == entity_id)
-        .order_by(GradeHistory.id.desc())
-        .limit(limit)
-    )
+    stmt = select(GradeHistory).where(GradeHistory.entity_id == entity_id).order_by(GradeHistory.id.desc()).limit(limit)
     return list(session.execute(stmt).scalars())
 
 
@@ -609,7 +610,9 @@ def set_portal_shows_grade(session: Session, value: bool, *, actor: Actor) -> No
     row = session.get(EvaluationSetting, PORTAL_GRADE_SETTING)
     before = bool(row.value) if row else False
     if row is None:
-        row = EvaluationSetting(key=PORTAL_GRADE_SETTING, value=value, updated_at=get_clock().now(), updated_by=actor.label)
+        row = EvaluationSetting(
+            key=PORTAL_GRADE_SETTING, value=value, updated_at=get_clock().now(), updated_by=actor.label
+        )
         session.add(row)
     else:
         row.value, row.updated_at, row.updated_by = value, get_clock().now(), actor.label

@@ -28,7 +28,12 @@ from xinyong.evaluation.schemas import RANK_GRADE, ModelDoc, WarningRule
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Department, Domain, Entity, Relation, department_domain
 
-GRADE_WORDS = {"A": "A级（信用风险低）", "B": "B级（信用风险一般）", "C": "C级（信用风险较高）", "D": "D级（信用风险高）"}
+GRADE_WORDS = {
+    "A": "A级（信用风险低）",
+    "B": "B级（信用风险一般）",
+    "C": "C级（信用风险较高）",
+    "D": "D级（信用风险高）",
+}
 ITEM_WORDS = {
     "penalty": "行政处罚",
     "serious_list": "严重失信主体名单",
@@ -57,9 +62,7 @@ def _in_scope(col: Any, ids: Sequence[int] | None) -> list[Any]:
     return [] if ids is None else [col.in_(list(ids))]
 
 
-def _candidates(
-    session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Sequence[int] | None
-) -> list[_Candidate]:
+def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Sequence[int] | None) -> list[_Candidate]:
     today = get_clock().today()
     c = CreditRecord
     found: list[_Candidate] = []
@@ -67,12 +70,12 @@ def _candidates(
         since = today - timedelta(days=rule.within_days)
         if rule.kind == "grade_drop":
             s, g = EvaluationScratch, EntityGrade
-            rows = session.execute(
+            drops = session.execute(
                 select(s.entity_id, g.overall_grade, s.overall_rank)
                 .join(g, g.entity_id == s.entity_id)
                 .where(s.run_id == run_id, s.overall_rank - _rank_of(g.overall_grade) >= rule.steps)
             ).all()
-            for entity_id, old, new_rank in rows:
+            for entity_id, old, new_rank in drops:
                 new = RANK_GRADE[new_rank]
                 found.append(
                     _Candidate(
@@ -84,7 +87,7 @@ def _candidates(
                 )
         elif rule.kind == "new_record":
             match = engine._match(rule.items, rule.severities, rule.field)
-            rows = session.execute(
+            recs = session.execute(
                 select(c.id, c.entity_id, c.department_id, c.item_code, c.document_number, c.decision_date).where(
                     match,
                     c.decision_date > since,
@@ -94,10 +97,10 @@ def _candidates(
                     *_in_scope(c.entity_id, entity_ids),
                 )
             ).all()
-            for rid, entity_id, dept_id, item, doc_no, decided in rows:
+            for rid, rec_entity, dept_id, item, doc_no, decided in recs:
                 found.append(
                     _Candidate(
-                        entity_id,
+                        int(rec_entity or 0),
                         rule,
                         f"rec:{dept_id}:{item}:{doc_no}"[:200],
                         f"{decided.isoformat()}新增{ITEM_WORDS.get(item, item)}记录（文书号 {doc_no}）。",
@@ -106,7 +109,7 @@ def _candidates(
                 )
         elif rule.kind == "record_count":
             match = engine._match(rule.items, rule.severities, rule.field)
-            rows = session.execute(
+            counts = session.execute(
                 select(c.entity_id, func.count(), func.min(c.decision_date))
                 .where(
                     match,
@@ -119,11 +122,11 @@ def _candidates(
                 .group_by(c.entity_id)
                 .having(func.count() >= rule.threshold)
             ).all()
-            for entity_id, n, first in rows:
+            for count_entity, n, first in counts:
                 what = "、".join(ITEM_WORDS.get(i, i) for i in rule.items)
                 found.append(
                     _Candidate(
-                        entity_id,
+                        int(count_entity or 0),
                         rule,
                         f"count:{first.isoformat()}",
                         f"{rule.within_days}日内{what}记录{n}条（自{first.isoformat()}起），达到预警阈值{rule.threshold}条。",
@@ -132,7 +135,7 @@ def _candidates(
         elif rule.kind == "related_listed":
             m = engine.list_memberships(on=today).subquery("m")
             r = Relation
-            rows = session.execute(
+            related = session.execute(
                 select(r.entity_id, r.role, m.c.person_id, m.c.list_code, m.c.since, m.c.record_id)
                 .join(m, m.c.person_id == r.person_id)
                 .where(
@@ -144,7 +147,7 @@ def _candidates(
                 )
             ).all()
             role_words = {"legal_rep": "法定代表人", "principal": "主要负责人", "controller": "实际控制人"}
-            for entity_id, role, person_id, list_code, listed_on, rid in rows:
+            for entity_id, role, person_id, list_code, listed_on, rid in related:
                 found.append(
                     _Candidate(
                         entity_id,
@@ -178,13 +181,13 @@ def _domains_of(session: Session, doc: ModelDoc, entity_ids: list[int]) -> dict[
             )
         ):
             out[entity_id].add(domain)
-    order = {code: i for i, code in enumerate(session.execute(select(Domain.code).order_by(Domain.sort_order)).scalars())}
+    order = {
+        code: i for i, code in enumerate(session.execute(select(Domain.code).order_by(Domain.sort_order)).scalars())
+    }
     return {e: sorted(d, key=lambda x: order.get(x, 99)) for e, d in out.items()}
 
 
-def fire(
-    session: Session, *, doc: ModelDoc, version: str, run_id: int, entity_ids: Sequence[int] | None
-) -> int:
+def fire(session: Session, *, doc: ModelDoc, version: str, run_id: int, entity_ids: Sequence[int] | None) -> int:
     """Create the warnings whose cause is new (a cause already warned about never fires again); returns how many."""
     candidates = _candidates(session, doc=doc, run_id=run_id, entity_ids=entity_ids)
     if not candidates:
@@ -281,9 +284,7 @@ def handle(
     if status not in WARNING_STATUS_LABELS:
         raise ValidationFailed(f"处理状态“{status}”无效。")
     if status not in TRANSITIONS[row.status]:
-        raise Conflict(
-            f"预警当前为“{WARNING_STATUS_LABELS[row.status]}”，不能变为“{WARNING_STATUS_LABELS[status]}”。"
-        )
+        raise Conflict(f"预警当前为“{WARNING_STATUS_LABELS[row.status]}”，不能变为“{WARNING_STATUS_LABELS[status]}”。")
     text = (note or "").strip()
     if status in ("following", "closed") and not text:
         raise ValidationFailed("跟进处置情况：请填写处置措施或办结说明。")
@@ -361,4 +362,3 @@ def recipients_of(session: Session, warning_ids: list[int]) -> dict[int, list[tu
     ):
         out[rec.warning_id].append((rec, dept))
     return out
-
