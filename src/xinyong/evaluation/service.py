@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, bindparam, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -390,12 +390,13 @@ def _apply_industry(session: Session, doc: ModelDoc, run_id: int, *, full: bool)
     for start in range(0, len(domain_rows), 5000):
         session.execute(insert(DomainGrade), domain_rows[start : start + 5000])
     if updates:
+        table = cast(Table, s.__table__)
         stmt = (
-            update(s)
-            .where(s.run_id == bindparam("r"), s.entity_id == bindparam("e"))
+            update(table)
+            .where(table.c.run_id == bindparam("r"), table.c.entity_id == bindparam("e"))
             .values(overall_rank=bindparam("o"))
         )
-        session.execute(stmt.execution_options(synchronize_session=False), updates)
+        session.execute(stmt, updates)
 
 
 def _write_grades(
@@ -421,7 +422,14 @@ def _write_grades(
         )
     )
     cols = ["entity_id", "model_version", "score", "grade", "overall_grade", "override_code", "computed_at", "reason"]
-    changed = cast(CursorResult[Any], session.execute(insert(GradeHistory).from_select(cols, changed_rows))).rowcount
+    last_id = session.execute(select(func.max(GradeHistory.id))).scalar_one() or 0
+    changed = cast(
+        CursorResult[Any], session.execute(insert(cast(Table, GradeHistory.__table__)).from_select(cols, changed_rows))
+    ).rowcount
+    if changed < 0:  # psycopg reports no row count for INSERT … SELECT
+        changed = session.execute(
+            select(func.count()).select_from(GradeHistory).where(GradeHistory.id > last_id)
+        ).scalar_one()
     if full:
         session.execute(delete(g))
     else:
@@ -429,7 +437,11 @@ def _write_grades(
     current = select(s.entity_id, literal(version), s.score, new_grade, new_overall, s.override_code, at).where(
         s.run_id == run_id
     )
-    evaluated = cast(CursorResult[Any], session.execute(insert(g).from_select(cols[:-1], current))).rowcount
+    evaluated = cast(
+        CursorResult[Any], session.execute(insert(cast(Table, g.__table__)).from_select(cols[:-1], current))
+    ).rowcount
+    if evaluated < 0:
+        evaluated = session.execute(select(func.count()).select_from(s).where(s.run_id == run_id)).scalar_one()
     return evaluated, changed
 
 
