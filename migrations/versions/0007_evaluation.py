@@ -99,10 +99,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_evaluation_grade")),
     )
-    with op.batch_alter_table("evaluation_grade", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_evaluation_grade_grade"), ["grade"], unique=False)
-        batch_op.create_index(batch_op.f("ix_evaluation_grade_overall_grade"), ["overall_grade"], unique=False)
-
     op.create_table(
         "evaluation_grade_history",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -228,8 +224,18 @@ def upgrade() -> None:
     with op.batch_alter_table("evaluation_warning_recipient", schema=None) as batch_op:
         batch_op.create_index("ix_evaluation_warning_recipient_dept", ["department_id", "status"], unique=False)
 
+    with op.batch_alter_table("credit_record", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_record_evaluation",
+            ["entity_id", "is_current", "status", "item_code", "severity", "decision_date"],
+            unique=False,
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("credit_record", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_record_evaluation")
+
     with op.batch_alter_table("evaluation_warning_recipient", schema=None) as batch_op:
         batch_op.drop_index("ix_evaluation_warning_recipient_dept")
 
@@ -249,10 +255,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_evaluation_grade_history_entity")
 
     op.drop_table("evaluation_grade_history")
-    with op.batch_alter_table("evaluation_grade", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evaluation_grade_overall_grade"))
-        batch_op.drop_index(batch_op.f("ix_evaluation_grade_grade"))
-
     op.drop_table("evaluation_grade")
     op.drop_table("evaluation_domain_grade")
     with op.batch_alter_table("evaluation_snapshot", schema=None) as batch_op:

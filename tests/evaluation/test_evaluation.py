@@ -258,17 +258,20 @@ def test_a_department_acknowledges_and_follows_up_its_own_warnings(session: Sess
         warnings_service.handle(
             session, recipient_id=rec.id, status="acknowledged", note=None, department_id=jtj.id, actor=ACTOR
         )
-    warnings_service.handle(session, recipient_id=rec.id, status="acknowledged", note=None, department_id=scjg.id,
-                            actor=ACTOR)
+    warnings_service.handle(
+        session, recipient_id=rec.id, status="acknowledged", note=None, department_id=scjg.id, actor=ACTOR
+    )
     with pytest.raises(ValidationFailed, match="处置"):
-        warnings_service.handle(session, recipient_id=rec.id, status="following", note=" ", department_id=scjg.id,
-                                actor=ACTOR)
+        warnings_service.handle(
+            session, recipient_id=rec.id, status="following", note=" ", department_id=scjg.id, actor=ACTOR
+        )
     warnings_service.handle(
         session, recipient_id=rec.id, status="closed", note="已约谈并责令整改", department_id=scjg.id, actor=ACTOR
     )
     with pytest.raises(Conflict):
-        warnings_service.handle(session, recipient_id=rec.id, status="following", note="再次跟进",
-                                department_id=scjg.id, actor=ACTOR)
+        warnings_service.handle(
+            session, recipient_id=rec.id, status="following", note="再次跟进", department_id=scjg.id, actor=ACTOR
+        )
     stats = {row["code"]: row for row in warnings_service.stats_by_domain(session)}
     assert stats["shichang"]["closed"] == 1 and stats["shichang"]["total"] == 1
 

@@ -1003,6 +1003,9 @@ def generate(
                 _record_run(db, actor, seed, entities, first_entity_id, done, credentials, error=repr(exc)[:300])
         raise
     _record_run(db, actor, seed, entities, first_entity_id, done, credentials)
+    from xinyong.evaluation import demo as evaluation_demo
+
+    evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

@@ -193,7 +193,14 @@ def _agg(
     key: Any,
     extra: list[ColumnElement[bool]],
     name: str,
+    *,
+    index_only: bool,
+    sqlite: bool,
 ) -> Any:
+    # On SQLite, grouping by ``entity_id + 0`` keeps the planner from walking the entity index (and looking up every
+    # row) just to avoid a sort: the passes that are not index-only read few items, which the item_code index finds.
+    # The bare column stays in the SELECT (one value per group) so that the join on it can use an automatic index.
+    group = key + 0 if (sqlite and not index_only) else key
     cols: list[Any] = [key.label("entity_id")]
     items: set[str] = set()
     for ind in indicators:
@@ -209,7 +216,7 @@ def _agg(
             cond = and_(cond, CreditRecord.decision_date > dates.cut(when.within_days))
         cols.append(func.sum(case((cond, 1), else_=0)).label(f"o_{code}"))
         items.update(when.items)
-    return select(*cols).where(*_record_filter(doc, items), *extra).group_by(key).subquery(name)
+    return select(*cols).where(*_record_filter(doc, items), *extra).group_by(group).subquery(name)
 
 
 def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Select[Any], _Dates]:
@@ -221,6 +228,7 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     c = CreditRecord
     dates = _Dates()
     today = bindparam("today", type_=Date)
+    sqlite = dialect == "sqlite"
     inds = [i for _d, i in doc.indicators()]
     plain = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is None]
     with_field = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is not None]
@@ -235,11 +243,13 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     if ids is not None:
         self_extra.append(c.entity_id.in_(ids))
     if plain or record_overrides:
-        sub = _agg(doc, dates, plain, record_overrides, c.entity_id, self_extra, "agg_plain")
+        sub = _agg(
+            doc, dates, plain, record_overrides, c.entity_id, self_extra, "agg_plain", index_only=True, sqlite=sqlite
+        )
         joins.append((sub, plain, [f"o_{code}" for code, _ in record_overrides]))
     if with_field:
         # Separate pass: only these rows need their JSON fields read.
-        sub = _agg(doc, dates, with_field, [], c.entity_id, self_extra, "agg_field")
+        sub = _agg(doc, dates, with_field, [], c.entity_id, self_extra, "agg_field", index_only=False, sqlite=sqlite)
         joins.append((sub, with_field, []))
     if related:
         rel_extra: list[ColumnElement[bool]] = [
@@ -277,7 +287,7 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
                 *[func.max(case((m.c.list_code == code, 1), else_=0)).label(f"l_{code}") for code in list_codes],
             )
             .where(m.c.entity_id.isnot(None))
-            .group_by(m.c.entity_id)
+            .group_by(m.c.entity_id + 0 if sqlite else m.c.entity_id)
             .subquery("agg_lists")
         )
 
@@ -320,9 +330,11 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
         inner = inner.outerjoin(lst, lst.c.entity_id == Entity.id)
     if ids is not None:
         inner = inner.where(Entity.id.in_(ids))
-    s1 = inner.subquery("scored")
+    # OFFSET 0 keeps the subquery from being flattened (SQLite, PostgreSQL): otherwise the long total would be
+    # recomputed for every reference to the score below.
+    s1 = inner.offset(0).subquery("scored")
     score = case((s1.c.total < 0, 0), (s1.c.total > 1000, 1000), else_=s1.c.total)
-    s2 = select(s1, score.label("score")).subquery("clamped")
+    s2 = select(s1, score.label("score")).offset(0).subquery("clamped")
     bands = doc.grades
     rank = case(*[(s2.c.score >= b.min_score, GRADE_RANK[b.grade]) for b in bands[:-1]], else_=4)
     final: Any

@@ -61,6 +61,7 @@ __all__ = [
 SHIPPED = ("model-2026.1.json",)
 PORTAL_GRADE_SETTING = "portal_shows_grade"
 Progress = Callable[[str], None]
+SQLITE_CACHE_KIB = 1_000_000
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -300,6 +301,11 @@ def _run(
     full = entity_ids is None
     if progress:
         progress("计算评分")
+    if full and session.get_bind().dialect.name == "sqlite":
+        # A full run reads the whole archive: a larger page cache and in-memory sorting for this connection.
+        conn = session.connection()
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     engine.fill_scratch(session, doc, today, run_id, entity_ids)
     step("合并行业评价", "score")
     _apply_industry(session, doc, run_id, full=full)
