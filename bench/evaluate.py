@@ -1,7 +1,8 @@
 """Benchmark: full re-evaluation of every entity vs one bare SQL GROUP BY over the same records, same run.
 
     python bench/evaluate.py [--entities 1000000] [--records 10000000] [--db PATH]
-    python bench/evaluate.py --url postgresql://postgres@127.0.0.1:5432/xy_bench_eval --entities 100000 --records 1000000
+    python bench/evaluate.py --url postgresql://postgres@127.0.0.1:5432/xy_bench_eval \
+        --entities 100000 --records 1000000
 
 Target (issue #6): 1,000,000 entities with 10,000,000 records on SQLite in at most 60 s; incremental
 re-evaluation of one entity under 50 ms. The synthetic archive is written straight into the tables (the
