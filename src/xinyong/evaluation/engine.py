@@ -110,8 +110,13 @@ def field_matches(cond: FieldCondition | None, fields: dict[str, Any]) -> bool:
     return isinstance(value, str) and value in cond.in_
 
 
+def _ids(ids: Any) -> Any:
+    """A list of ids as a list; a bind parameter or subquery as it is."""
+    return list(ids) if isinstance(ids, list | tuple | set | range) else ids
+
+
 def list_memberships(
-    *, on: date | Any, entity_ids: Sequence[int] | Any | None = None, person_ids: Sequence[int] | None = None
+    *, on: date | Any, entity_ids: Sequence[int] | Any | None = None, person_ids: Sequence[int] | Any | None = None
 ) -> Select[Any]:
     """Current list entries as rows (entity_id, person_id, list_code, record_id, since).
 
@@ -133,9 +138,9 @@ def list_memberships(
         or_(c.publicity_until.is_(None), c.publicity_until >= on),
     )
     if entity_ids is not None:
-        stmt = stmt.where(c.entity_id.in_(entity_ids if hasattr(entity_ids, "key") else list(entity_ids)))
+        stmt = stmt.where(c.entity_id.in_(_ids(entity_ids)))
     if person_ids is not None:
-        stmt = stmt.where(c.person_id.in_(list(person_ids)))
+        stmt = stmt.where(c.person_id.in_(_ids(person_ids)))
     return stmt
 
 

@@ -308,11 +308,13 @@ def _run(
         conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     engine.fill_scratch(session, doc, today, run_id, entity_ids)
     step("合并行业评价", "score")
-    _apply_industry(session, doc, run_id, full=full)
+    _apply_industry(session, doc, run_id, entity_ids=entity_ids)
     step("预警研判", "industry")
     fired = warnings_service.fire(session, doc=doc, version=row.version, run_id=run_id, entity_ids=entity_ids)
     step("写入等级与历史", "warnings")
-    evaluated, changed = _write_grades(session, run_id=run_id, version=row.version, now=now, reason=reason, full=full)
+    evaluated, changed = _write_grades(
+        session, run_id=run_id, version=row.version, now=now, reason=reason, entity_ids=entity_ids
+    )
     step("统计等级分布", "write")
     if full:
         _snapshot(session, today, row.version)
@@ -344,7 +346,7 @@ def _run(
     return RunResult(row.version, evaluated, changed, fired, time.perf_counter() - started, timings)
 
 
-def _apply_industry(session: Session, doc: ModelDoc, run_id: int, *, full: bool) -> None:
+def _apply_industry(session: Session, doc: ModelDoc, run_id: int, *, entity_ids: list[int] | None) -> None:
     """Combine industry grades with the public grade per domain; the overall grade is the worst domain grade."""
     s, ig = EvaluationScratch, IndustryGrade
     rows = session.execute(
@@ -352,14 +354,11 @@ def _apply_industry(session: Session, doc: ModelDoc, run_id: int, *, full: bool)
         .join(s, and_(s.entity_id == ig.entity_id, s.run_id == run_id))
         .where(ig.is_current.is_(True))
     ).all()
-    if full:
+    if entity_ids is None:
         session.execute(delete(DomainGrade))
     else:
-        session.execute(
-            delete(DomainGrade).where(
-                DomainGrade.entity_id.in_(select(s.entity_id).where(s.run_id == run_id).scalar_subquery())
-            )
-        )
+        for start in range(0, len(entity_ids), 5000):
+            session.execute(delete(DomainGrade).where(DomainGrade.entity_id.in_(entity_ids[start : start + 5000])))
     if not rows:
         return
     rules = {x.domain: x.combine for x in doc.industry}
@@ -406,7 +405,7 @@ def _apply_industry(session: Session, doc: ModelDoc, run_id: int, *, full: bool)
 
 
 def _write_grades(
-    session: Session, *, run_id: int, version: str, now: datetime, reason: str, full: bool
+    session: Session, *, run_id: int, version: str, now: datetime, reason: str, entity_ids: list[int] | None
 ) -> tuple[int, int]:
     """History rows for changed grades, then the current grades replaced; returns (evaluated, changed)."""
     s, g = EvaluationScratch, EntityGrade
@@ -436,10 +435,11 @@ def _write_grades(
         changed = session.execute(
             select(func.count()).select_from(GradeHistory).where(GradeHistory.id > last_id)
         ).scalar_one()
-    if full:
+    if entity_ids is None:
         session.execute(delete(g))
     else:
-        session.execute(delete(g).where(g.entity_id.in_(select(s.entity_id).where(s.run_id == run_id))))
+        for start in range(0, len(entity_ids), 5000):
+            session.execute(delete(g).where(g.entity_id.in_(entity_ids[start : start + 5000])))
     current = select(s.entity_id, literal(version), s.score, new_grade, new_overall, s.override_code, at).where(
         s.run_id == run_id
     )

@@ -133,8 +133,11 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
                     )
                 )
         elif rule.kind == "related_listed":
-            m = engine.list_memberships(on=today).subquery("m")
             r = Relation
+            persons = None
+            if entity_ids is not None:
+                persons = select(r.person_id).where(r.entity_id.in_(list(entity_ids))).scalar_subquery()
+            m = engine.list_memberships(on=today, person_ids=persons).subquery("m")
             related = session.execute(
                 select(r.entity_id, r.role, m.c.person_id, m.c.list_code, m.c.since, m.c.record_id)
                 .join(m, m.c.person_id == r.person_id)
