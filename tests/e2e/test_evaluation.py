@@ -49,9 +49,10 @@ def test_an_officer_opens_an_entity_grade_explanation(  # type: ignore[no-untype
     points = [int(p.replace("+", "")) for p in factors.locator("td.points").all_inner_texts()]
     assert sum(points) == int(page.locator("#total").inner_text()) == 710
     assert "密市监罚〔2026〕12号" in page.locator("#factors").inner_text()
-    assert "完成信用修复：处罚 密市监罚〔2026〕12号 可提前结束公示，评分预计 +50" in page.locator(
-        "#suggestions"
-    ).inner_text()
+    assert (
+        "完成信用修复：处罚 密市监罚〔2026〕12号 可提前结束公示，评分预计 +50"
+        in page.locator("#suggestions").inner_text()
+    )
     page.screenshot(path=str(ARTIFACTS / "evaluation-entity.png"), full_page=True)
 
     page.get_by_role("complementary", name="管理后台导航").get_by_role("link", name="预警信息").click()

@@ -62,6 +62,7 @@ SHIPPED = ("model-2026.1.json",)
 PORTAL_GRADE_SETTING = "portal_shows_grade"
 Progress = Callable[[str], None]
 SQLITE_CACHE_KIB = 1_000_000
+FULL_RUN_ABOVE = 200_000  # this many dirty entities are re-graded faster by one full run
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -250,7 +251,9 @@ def evaluate_subjects(
 
 
 def evaluate_dirty(session: Session, *, actor: Actor, chunk: int = 20_000) -> RunResult:
-    """Re-grade the entities whose records changed since their last evaluation."""
+    """Re-grade the entities whose records changed since their last evaluation (a full run when very many did)."""
+    if dirty_count(session) > FULL_RUN_ABOVE:
+        return evaluate_all(session, actor=actor)
     total: RunResult | None = None
     while True:
         ids = list(
