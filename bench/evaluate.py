@@ -242,7 +242,8 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
         cur.execute(
             seq.format(entities) + " INSERT INTO entity (id, uscc, name, category, entity_type, region_code, "
             "registered_on, status, created_at, updated_at) SELECT n, printf('B%017d', n), '企业' || n, "
-            "'法人及非法人组织', '有限责任公司', '230382', date('1995-01-01', '+' || ((n * 48271) % 11654) || ' days'), "
+            "'法人及非法人组织', '有限责任公司', '230382', "
+            "date('1995-01-01', '+' || ((n * 48271) % 11654) || ' days'), "
             "CASE (n * 7919) % 100 WHEN 0 THEN '吊销' WHEN 1 THEN '注销' WHEN 2 THEN '歇业' WHEN 3 THEN '迁出' "
             f"ELSE '存续' END, '{now}', '{now}' FROM seq"
         )
@@ -259,7 +260,8 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
         for start in range(0, records, step):
             count = min(step, records - start)
             cur.execute(
-                f"WITH RECURSIVE seq(n) AS (SELECT {start + 1} UNION ALL SELECT n + 1 FROM seq WHERE n < {start + count}),"
+                f"WITH RECURSIVE seq(n) AS (SELECT {start + 1} UNION ALL SELECT n + 1 FROM seq "
+                f"WHERE n < {start + count}),"
                 f" picks AS (SELECT n, {item_case.replace('r <', '((n * 7919) % 1000) <')} AS item, "
                 f"(n * 37) % 50 = 0 AS person FROM seq) "
                 "INSERT INTO credit_record (item_id, item_code, subject_kind, entity_id, person_id, subject_name, "
