@@ -321,7 +321,11 @@ def _run(
     step("统计等级分布", "write")
     if full:
         _snapshot(session, today, row.version)
-    session.execute(delete(EvaluationScratch).where(EvaluationScratch.run_id == run_id))
+    if full and session.get_bind().dialect.name == "sqlite":
+        # SQLite writers are serialised, so no other run has rows here; DELETE without WHERE truncates at once.
+        session.execute(delete(EvaluationScratch))
+    else:
+        session.execute(delete(EvaluationScratch).where(EvaluationScratch.run_id == run_id))
     if full:
         session.execute(delete(DirtySubject).where(DirtySubject.marked_at <= now))
     else:

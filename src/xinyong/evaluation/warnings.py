@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.core.audit import Actor
@@ -73,7 +73,11 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
             drops = session.execute(
                 select(s.entity_id, g.overall_grade, s.overall_rank)
                 .join(g, g.entity_id == s.entity_id)
-                .where(s.run_id == run_id, s.overall_rank - _rank_of(g.overall_grade) >= rule.steps)
+                .where(
+                    s.run_id == run_id,
+                    s.overall_rank >= 1 + rule.steps,
+                    s.overall_rank - _rank_of(g.overall_grade) >= rule.steps,
+                )
             ).all()
             for entity_id, old, new_rank in drops:
                 new = RANK_GRADE[new_rank]
@@ -218,29 +222,51 @@ def fire(session: Session, *, doc: ModelDoc, version: str, run_id: int, entity_i
     for dept_id, domain in session.execute(select(department_domain.c.department_id, department_domain.c.domain_code)):
         supervisors[domain].append(dept_id)
     now = get_clock().now()
+    rows = [
+        {
+            "entity_id": cand.entity_id,
+            "rule_code": cand.rule.code,
+            "rule_name": cand.rule.name,
+            "level": cand.rule.level,
+            "cause_key": cand.cause_key,
+            "detail": cand.detail,
+            "record_id": cand.record_id,
+            "model_version": version,
+            "created_at": now,
+        }
+        for cand in fresh
+    ]
+    table = cast(Table, EarlyWarning.__table__)
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+    # Ids back by the natural key (no RETURNING: SQLite would insert row by row).
+    new_ids: dict[tuple[int, str, str], int] = {}
+    entity_list = sorted({c.entity_id for c in fresh})
+    for start in range(0, len(entity_list), 5000):
+        for wid, e, r, k in session.execute(
+            select(EarlyWarning.id, EarlyWarning.entity_id, EarlyWarning.rule_code, EarlyWarning.cause_key).where(
+                EarlyWarning.entity_id.in_(entity_list[start : start + 5000]), EarlyWarning.created_at == now
+            )
+        ):
+            new_ids[(e, r, k)] = wid
+    recipients: list[dict[str, Any]] = []
     for cand in fresh:
-        warning = EarlyWarning(
-            entity_id=cand.entity_id,
-            rule_code=cand.rule.code,
-            rule_name=cand.rule.name,
-            level=cand.rule.level,
-            cause_key=cand.cause_key,
-            detail=cand.detail,
-            record_id=cand.record_id,
-            model_version=version,
-            created_at=now,
-        )
-        session.add(warning)
-        session.flush()
         addressed: set[int] = set()
         for domain in domains.get(cand.entity_id, []):
             for dept_id in supervisors.get(domain, []):
                 if dept_id not in addressed:
                     addressed.add(dept_id)
-                    session.add(
-                        WarningRecipient(warning_id=warning.id, department_id=dept_id, domain_code=domain, status="new")
+                    recipients.append(
+                        {
+                            "warning_id": new_ids[(cand.entity_id, cand.rule.code, cand.cause_key)],
+                            "department_id": dept_id,
+                            "domain_code": domain,
+                            "status": "new",
+                        }
                     )
-    session.flush()
+    rtable = cast(Table, WarningRecipient.__table__)
+    for start in range(0, len(recipients), 5000):
+        session.execute(insert(rtable), recipients[start : start + 5000])
     return len(fresh)
 
 
