@@ -433,6 +433,9 @@ def _write_grades(
             ),
         )
     )
+    if entity_ids is not None and len(entity_ids) <= 5000:
+        # Tells PostgreSQL's planner how few rows this is (the scratch table's statistics may date from a full run).
+        changed_rows = changed_rows.where(s.entity_id.in_(entity_ids))
     cols = ["entity_id", "model_version", "score", "grade", "overall_grade", "override_code", "computed_at", "reason"]
     last_id = session.execute(select(func.max(GradeHistory.id))).scalar_one() or 0
     changed = cast(
