@@ -128,3 +128,26 @@ def test_the_credit_office_publishes_a_model_and_sees_bad_files_explained(
     assert saved.status_code == 200
     with db.session() as s:
         assert service.portal_shows_grade(s)
+
+
+def test_a_record_sent_through_the_api_regrades_its_subject_at_once(
+    client: TestClient, db: Database, clock: FixedClock
+) -> None:
+    from tests.helpers import make_token
+    from tests.ingestion.samples import row
+
+    from xinyong.subjects import service as subjects_service
+
+    token = make_token(db, "operator", "scjg")
+    fields = row(60, CF_CFLB="吊销许可证件", CF_NR_ZKDX="食品经营许可证 JY2303", CF_JDRQ="2026-11-20")
+    fields.pop("CF_NR_FK")
+    sent = client.post(
+        "/api/v1/records",
+        json={"kind": "penalty", "fields": fields},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert sent.status_code == 201, sent.text
+    with db.session() as s:
+        found = service.current_grade(s, subjects_service.entity_by_uscc(s, fields["CF_XDR_SHXYM"]).id)
+        assert found is not None and (found.score, found.grade) == (580, "C")
+        assert service.dirty_count(s) == 0

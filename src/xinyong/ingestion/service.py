@@ -70,10 +70,10 @@ def submit_one(
         cipher=cipher,
     )
     stored.warnings[:0] = result.warnings
-    if stored.record.entity_id is not None or stored.record.person_id is not None:
+    if stored.record.entity_id is not None:  # re-graded at once (a person's related entities wait for the next run)
         from xinyong.evaluation import service as evaluation_service
 
-        evaluation_service.evaluate_dirty(session, actor=actor)
+        evaluation_service.evaluate_subjects(session, [stored.record.entity_id], actor=actor)
     return stored, spec
 
 
