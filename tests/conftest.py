@@ -37,6 +37,7 @@ def initialise(url: str) -> None:
     """Migrate a database and load the reference data that `xinyong init` loads."""
     from xinyong.catalog import service as catalog_service
     from xinyong.core import calendar as calendar_service
+    from xinyong.evaluation import service as evaluation_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(url)
@@ -47,6 +48,7 @@ def initialise(url: str) -> None:
             subjects_service.load_reference_data(session, actor=actor)
             calendar_service.seed_from_chinesecalendar(session, actor=actor)
             catalog_service.load_shipped(session, actor=actor)
+            evaluation_service.load_shipped(session, actor=actor)
     finally:
         db.dispose()
 

@@ -178,6 +178,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.commitments import api as commitments_api
     from xinyong.commitments import views as commitments_views
     from xinyong.education import views as education_views
+    from xinyong.evaluation import api as evaluation_api
+    from xinyong.evaluation import views as evaluation_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.inspections import views as inspections_views
@@ -191,6 +193,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)
+    app.include_router(evaluation_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
@@ -202,6 +205,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
     app.include_router(inspections_views.router)
+    app.include_router(evaluation_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

@@ -85,6 +85,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
     from xinyong.core import calendar as calendar_service
     from xinyong.core.audit import Actor
     from xinyong.core.db import upgrade
+    from xinyong.evaluation import service as evaluation_service
     from xinyong.inspections import service as inspections_service
     from xinyong.subjects import service as subjects_service
 
@@ -95,6 +96,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         years = calendar_service.seed_from_chinesecalendar(session, actor=actor)
         versions = catalog_service.load_shipped(session, actor=actor)
         inspection_items = inspections_service.load_shipped_items(session, actor=actor)
+        models = evaluation_service.load_shipped(session, actor=actor)
     if not quiet:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
@@ -104,6 +106,8 @@ def _init(db: Database, *, quiet: bool = False) -> None:
             out.print(f"信用信息目录：新加载版本{'、'.join(versions)}。")
         if inspection_items:
             out.print(f"随机抽查事项清单：新增事项{inspection_items}项。")
+        if models:
+            out.print(f"信用评价模型：新发布版本{'、'.join(models)}。")
 
 
 def _display_url(url: str) -> str:
@@ -313,6 +317,43 @@ def import_file(
         raise fail(exc.message) from None
     finally:
         db.dispose()
+
+
+@app.command()
+def evaluate(
+    dirty: Annotated[bool, typer.Option("--dirty", help="只重新评价信用记录有变化、尚待评价的主体")] = False,
+) -> None:
+    """重新计算市场主体的公共信用综合评价等级（默认全部主体）。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from xinyong.core.audit import Actor
+    from xinyong.evaluation import service as evaluation_service
+
+    steps = ["计算评分", "合并行业评价", "预警研判", "写入等级与历史", "统计等级分布", "完成"]
+    with unit_of_work() as (_db, session):
+        actor = Actor.system("cli:evaluate")
+        if dirty:
+            waiting = evaluation_service.dirty_count(session)
+            result = evaluation_service.evaluate_dirty(session, actor=actor)
+            out.print(f"待重新评价主体{waiting:,}个，已评价{result.evaluated:,}个。")
+        else:
+            with Progress(
+                TextColumn("[bold]信用评价 {task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            ) as bar:
+                task = bar.add_task("准备", total=len(steps))
+
+                def advance(label: str) -> None:
+                    bar.update(task, description=label, advance=1 if label != steps[0] else 0)
+
+                result = evaluation_service.evaluate_all(session, actor=actor, progress=advance)
+                bar.update(task, completed=len(steps))
+        out.print(
+            f"评价模型{result.model_version}版：评价主体{result.evaluated:,}个，等级或分数变化{result.changed:,}个，"
+            f"新增预警{result.warnings:,}条，用时{result.seconds:.1f}秒。"
+        )
 
 
 @app.command("check-code")

@@ -7,6 +7,7 @@ from xinyong.core import audit, calendar
 from xinyong.core.db import Base
 from xinyong.disclosure import models as disclosure_models
 from xinyong.education import models as education_models
+from xinyong.evaluation import models as evaluation_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.inspections import models as inspections_models
 from xinyong.records import models as records_models
@@ -21,6 +22,7 @@ __all__ = [
     "commitments_models",
     "disclosure_models",
     "education_models",
+    "evaluation_models",
     "ingestion_models",
     "inspections_models",
     "records_models",

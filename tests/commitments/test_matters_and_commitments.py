@@ -258,7 +258,21 @@ def test_grade_exclusion_uses_the_grade_provider(session: Session, clock: FixedC
         grade_provider=lambda _s, _id: "B",
     )
     assert ok.code
-    assert service.subject_grade(session, ok.entity_id or 0) is None  # until evaluation is wired in
+
+
+def test_grade_exclusion_reads_the_evaluation_by_default(session: Session, clock: FixedClock) -> None:
+    from xinyong.evaluation import service as evaluation
+
+    company = entity(session)
+    evaluation.evaluate_subjects(session, [company.id], actor=ACTOR)
+    graded = evaluation.current_grade(session, company.id)
+    assert graded is not None and service.subject_grade(session, company.id) == graded.overall_grade
+    m = matter(session, excluded_grades=[graded.overall_grade])
+    with pytest.raises(ValidationFailed, match=f"当前信用等级为{graded.overall_grade}级"):
+        service.create_commitment(
+            session, values=values(m), channel="department", actor=ACTOR, cipher=CIPHER, department_id=m.department_id
+        )
+    assert _count(session, Commitment) == 0
 
 
 # --------------------------------------------------------------------------------------------------

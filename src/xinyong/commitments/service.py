@@ -379,13 +379,11 @@ GradeProvider = Callable[[Session, int], str | None]
 
 
 def subject_grade(session: Session, subject_id: int) -> str | None:
-    """The entity's current credit grade (A–D), or None when it has none.
+    """The entity's current overall credit grade (A–D, from the evaluation), or None when it has not been graded."""
+    from xinyong.evaluation import service as evaluation_service
 
-    The evaluation module (issue 6) is built in parallel: the coordinator wires this to
-    ``evaluation.service.current_grade`` at merge. Until then no entity has a grade, so no grade exclusion applies;
-    tests pass a grade provider explicitly.
-    """
-    return None
+    current = evaluation_service.current_grade(session, subject_id)
+    return current.overall_grade if current is not None else None
 
 
 def list_memberships(session: Session, *, entity_id: int | None = None, person_id: int | None = None) -> list[str]:

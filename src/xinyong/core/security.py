@@ -38,7 +38,7 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
-_STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read"})
+_STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read", "evaluation.read"})
 _DEPARTMENT = _STAFF | {
     "departments.read",
     "records.submit",
@@ -49,11 +49,13 @@ _DEPARTMENT = _STAFF | {
     "education.manage",
     "inspections.read",
     "inspections.manage",
+    "evaluation.industry",
+    "warnings.handle",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
-    "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register"}),
+    "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register", "evaluation.own"}),
     "operator": _DEPARTMENT,
     "reviewer": _DEPARTMENT,
     "inspector": _STAFF | {"inspections.perform"},
@@ -66,8 +68,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "records.oversee",
         "subjects.review",
         "commitments.matters",
+        "evaluation.manage",
     },
-    "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
+    "auditor": frozenset(
+        {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
+    ),
     "client": frozenset({"subjects.read"}),
 }
 
@@ -95,6 +100,11 @@ PERMISSION_LABELS: dict[str, str] = {
     "inspections.read": "查看双随机抽查计划与结果",
     "inspections.manage": "管理抽查事项、检查人员名录库和抽查计划，组织抽取",
     "inspections.perform": "查看本人检查任务、录入检查结果",
+    "evaluation.read": "查看信用评价等级与解释",
+    "evaluation.manage": "管理信用评价模型",
+    "evaluation.industry": "导入行业信用评价",
+    "evaluation.own": "查看本单位信用等级",
+    "warnings.handle": "签收和处置信用预警",
 }
 
 

@@ -1014,6 +1014,9 @@ def generate(
     from xinyong.inspections import demo as inspections_demo
 
     inspections_demo.seed(db, secret_key=secret_key)
+    from xinyong.evaluation import demo as evaluation_demo
+
+    evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from xinyong.subjects.models import Department
 CHUNK_ROWS = 2000
 PARALLEL_FROM_BYTES = 4_000_000  # smaller files are validated in the calling process (a worker takes ~0.5 s to start)
 MAX_WORKERS = 2
+
+log = logging.getLogger("xinyong.ingestion")
 MAX_ERRORS_KEPT = 100_000
 
 
@@ -72,6 +75,10 @@ def submit_one(
         cipher=cipher,
     )
     stored.warnings[:0] = result.warnings
+    if stored.record.entity_id is not None:  # re-graded at once (a person's related entities wait for the next run)
+        from xinyong.evaluation import service as evaluation_service
+
+        evaluation_service.evaluate_subjects(session, [stored.record.entity_id], actor=actor)
     return stored, spec
 
 
@@ -243,6 +250,7 @@ def run_batch(
             _refresh_statistics(db)
         if progress:
             progress(chunk.rows)
+    _regrade(db, actor)
     _finish(db, batch_id, status="completed", message=None, actor=actor)
 
 
@@ -250,6 +258,17 @@ def run_batch(
 # empty, stale statistics make it scan instead of using the natural-key index (quadratic time). Re-analyse as the
 # tables grow by orders of magnitude.
 _ANALYZE_AFTER_CHUNKS = frozenset({1, 10, 100, 1000})
+
+
+def _regrade(db: Database, actor: Actor) -> None:
+    """Re-grade the subjects the batch touched (they were marked dirty as their records were stored)."""
+    from xinyong.evaluation import service as evaluation_service
+
+    try:
+        with db.session() as session:
+            evaluation_service.evaluate_dirty(session, actor=actor)
+    except Exception:  # the records are committed; the subjects stay queued for `xinyong evaluate --dirty`
+        log.exception("re-grading after a batch failed; subjects stay queued")
 
 
 def _refresh_statistics(db: Database) -> None:

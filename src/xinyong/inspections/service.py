@@ -382,13 +382,21 @@ def list_inspectors(session: Session, *, department_ids: Sequence[int] | None = 
 
 
 def subject_grades(session: Session, entity_ids: Iterable[int]) -> dict[int, str]:
-    """Current credit grades (A–D) of entities; an entity missing from the mapping has none.
+    """Current overall credit grades (A–D, from the evaluation) of entities; an ungraded entity is missing.
 
-    The evaluation module (issue 6) is built in parallel: the coordinator wires this to
-    ``evaluation.service.current_grade`` at merge. Until then it returns an empty mapping, so every entity takes the
-    rules' ``unknown_grade`` (B, normal supervision); tests and callers pass grades explicitly.
+    Callers give ungraded entities the rules' ``unknown_grade`` (B, normal supervision).
     """
-    return {}
+    from xinyong.evaluation.models import EntityGrade
+
+    ids = list(entity_ids)
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        rows = session.execute(
+            select(EntityGrade.entity_id, EntityGrade.overall_grade).where(EntityGrade.entity_id.in_(part))
+        )
+        out.update((entity_id, grade) for entity_id, grade in rows)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from xinyong.core.errors import CalendarMissing, DomainError, NotFound
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure import service as disclosure_service
+from xinyong.evaluation.dirty import mark_dirty
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
@@ -619,6 +620,8 @@ def write_prepared(
                 _supersede(session, previous, now, provenance.actor)
         session.flush()  # the ORM's pending rows (new persons, events) go first, on the same connection
         raw_insert(session, "credit_record", _RECORD_COLUMNS, inserts)
+        # The evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`).
+        mark_dirty(session, entity_ids=[ins[3] for ins in inserts], person_ids=[ins[4] for ins in inserts])
         new_ids: list[int | None] = [None] * len(inserts)
         if want_ids:
             new_ids = list(_ids_of(session, spec, department, [(ins[8], ins[14]) for ins in inserts]))
@@ -739,6 +742,7 @@ def transition(session: Session, *, record_id: int, target: str, reason: str, ac
         raise NotFound(f"信用记录{record_id}不存在。")
     before = record.status
     _event(session, record, target, reason, actor)
+    mark_dirty(session, entity_ids=[record.entity_id], person_ids=[record.person_id])
     session.flush()
     audit(
         session,
