@@ -2,12 +2,14 @@
 
 from xinyong.accounts import models as accounts_models
 from xinyong.catalog import models as catalog_models
+from xinyong.checks import models as checks_models
 from xinyong.commitments import models as commitments_models
 from xinyong.core import audit, calendar
 from xinyong.core.db import Base
 from xinyong.disclosure import models as disclosure_models
 from xinyong.education import models as education_models
 from xinyong.ingestion import models as ingestion_models
+from xinyong.lists import models as lists_models
 from xinyong.records import models as records_models
 from xinyong.subjects import models as subjects_models
 
@@ -17,10 +19,12 @@ __all__ = [
     "audit",
     "calendar",
     "catalog_models",
+    "checks_models",
     "commitments_models",
     "disclosure_models",
     "education_models",
     "ingestion_models",
+    "lists_models",
     "records_models",
     "subjects_models",
 ]
