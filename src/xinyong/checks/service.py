@@ -1,0 +1,379 @@
+"""The credit check every approval calls (T22): grade, list hits, bans, the measures that apply, a conclusion, and
+what the approver did ("应查必查、奖惩到位")."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from xinyong.checks.models import ApprovalReport, CreditCheck
+from xinyong.core.audit import Actor
+from xinyong.core.audit import record as audit
+from xinyong.core.clock import get_clock
+from xinyong.core.crypto import FieldCipher
+from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.lists import service as lists_service
+from xinyong.lists.rules import Measure, load_rules
+from xinyong.subjects.models import Department
+
+GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
+GradeProvider = Callable[[Session, int], GradeInfo | None]
+
+OUTCOMES = {"approved": "准予办理", "restricted": "依法限制后办理", "refused": "不予办理"}
+EFFECT_ORDER = {"deny": 0, "restrict": 1, "incentive": 2}
+
+
+def subject_grade(session: Session, entity_id: int) -> GradeInfo | None:
+    """The entity's overall and domain grades (A–D), or None when it has none.
+
+    The evaluation module (issue 6) is merged in parallel: the coordinator wires this to
+    ``xinyong.evaluation.service.current_grade(session, entity_id)`` (adapting its result to
+    ``{"overall": grade, "domains": {domain: grade}}``). Until then no entity has a grade; tests pass a grade
+    provider explicitly.
+    """
+    return None
+
+
+def applicable_measures(
+    hits: list[tuple[str, str | None]], *, matter: str, department_code: str | None
+) -> list[Measure]:
+    """The measures of the list that bite for these (list type, domain) hits, this matter and this department."""
+    out: list[Measure] = []
+    for m in load_rules().measures:
+        if matter not in m.matters:
+            continue
+        if department_code is not None and "*" not in m.departments and department_code not in m.departments:
+            continue
+        if any(lt in m.lists and (not m.domains or dom in m.domains) for lt, dom in hits):
+            out.append(m)
+    return sorted(out, key=lambda m: (EFFECT_ORDER[m.effect], m.code))
+
+
+def conclusion_for(measures: list[Measure]) -> str:
+    """不予办理 when a measure denies, 依法限制 when one restricts, otherwise 可办理."""
+    effects = {m.effect for m in measures}
+    if "deny" in effects:
+        return "deny"
+    if "restrict" in effects:
+        return "restrict"
+    return "allow"
+
+
+def measure_json(m: Measure) -> dict[str, Any]:
+    """A measure as the check and the public list show it."""
+    rules = load_rules()
+    return {
+        "code": m.code,
+        "content": m.content,
+        "kind": m.kind,
+        "kind_name": rules.measure_kinds[m.kind],
+        "effect": m.effect,
+        "legal_basis": m.legal_basis,
+        "departments": m.departments,
+        "lists": [rules.list_name(x) for x in m.lists],
+        "domains": [rules.key_attention_domains[d] for d in m.domains],
+        "matters": [rules.matters[x] for x in m.matters],
+    }
+
+
+def run_check(
+    session: Session,
+    *,
+    subject: str,
+    matter: str,
+    department_id: int | None,
+    actor: Actor,
+    cipher: FieldCipher,
+    grade_provider: GradeProvider = subject_grade,
+) -> CreditCheck:
+    """Check a subject (USCC or ID number) for an approval matter; the check is stored with what it showed."""
+    rules = load_rules()
+    if matter not in rules.matters:
+        known = "、".join(f"{k}（{v}）" for k, v in rules.matters.items())
+        reason = f"“{matter}”不是核查事项编码，可选：{known}"
+        raise ValidationFailed(f"办理事项（matter）：{reason}", details=[{"field": "matter", "reason": reason}])
+    found = lists_service.find_subject(session, subject, cipher=cipher)
+    kind, number = lists_service.classify_code(subject)
+    today = get_clock().today()
+    dept = session.get(Department, department_id) if department_id is not None else None
+    entity_id = found.entity.id if found.entity else None
+    person_id = found.person.id if found.person else None
+    entries = lists_service.active_entries(session, entity_id=entity_id, person_id=person_id, on=today)
+    bans = lists_service.active_bans(session, entity_id=entity_id, person_id=person_id, on=today)
+    hits: list[tuple[str, str | None]] = [(e.list_type, e.domain) for e in entries] + [("ban", None) for _ in bans]
+    measures = applicable_measures(hits, matter=matter, department_code=dept.code if dept else None)
+    conclusion = conclusion_for(measures)
+    grade = grade_provider(session, entity_id) if entity_id is not None else None
+    if found.entity is None and found.person is None:
+        label = number if kind == "entity" else lists_service.mask_id_number(number)
+        subject_json: dict[str, Any] = {"kind": kind, "code": label, "name": None, "registered": False}
+    else:
+        subject_json = {"kind": kind, "code": found.label, "name": found.name, "registered": True}
+    result = {
+        "subject": subject_json,
+        "matter": {"code": matter, "name": rules.matters[matter]},
+        "grade": grade,
+        "lists": [
+            {
+                "list_type": e.list_type,
+                "list_name": rules.list_name(e.list_type),
+                "domain": rules.key_attention_domains.get(e.domain or ""),
+                "reason": e.reason,
+                "basis": e.legal_basis,
+                "document_number": e.document_number,
+                "department": e.department.name,
+                "published_on": e.published_on.isoformat() if e.published_on else None,
+                "ends_on": e.ends_on.isoformat() if e.ends_on else None,
+                "as_responsible_person_of": e.extra.get("organisation") if e.parent_id else None,
+            }
+            for e in entries
+        ],
+        "bans": [lists_service.ban_json(b) for b in bans],
+        "measures": [measure_json(m) for m in measures],
+        "conclusion": conclusion,
+        "conclusion_name": rules.conclusions[conclusion],  # type: ignore[index]
+        "rules_version": rules.version,
+        "note": None if subject_json["registered"] else "平台未查询到该主体的信用信息，可按一般程序办理。",
+    }
+    now = get_clock().now()
+    check = CreditCheck(
+        code=f"HC{today:%Y%m%d}{secrets.token_hex(5).upper()}",
+        subject_kind=kind if subject_json["registered"] else "unknown",
+        entity_id=entity_id,
+        person_id=person_id,
+        subject_label=str(subject_json["code"]),
+        matter=matter,
+        department_id=department_id,
+        checked_by=actor.label,
+        checked_at=now,
+        checked_on=today,
+        conclusion=conclusion,
+        result=result,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+def check_json(check: CreditCheck) -> dict[str, Any]:
+    """The check as the API returns it."""
+    return {
+        "id": check.code,
+        "checked_at": check.checked_at.isoformat(),
+        **check.result,
+        "feedback": (
+            {
+                "outcome": check.outcome,
+                "outcome_name": OUTCOMES.get(check.outcome or ""),
+                "measures": (check.feedback or {}).get("measures", []),
+                "note": check.feedback_note,
+                "by": check.feedback_by,
+                "at": check.feedback_at.isoformat() if check.feedback_at else None,
+            }
+            if check.feedback_at
+            else None
+        ),
+    }
+
+
+def get_check(session: Session, code: str) -> CreditCheck:
+    """A check by its id."""
+    check = session.execute(select(CreditCheck).where(CreditCheck.code == code)).scalar_one_or_none()
+    if check is None:
+        raise NotFound(f"核查记录{code}不存在。")
+    return check
+
+
+def record_feedback(
+    session: Session, *, code: str, values: dict[str, Any], department_id: int | None, actor: Actor
+) -> CreditCheck:
+    """Record what the approver did: the outcome and, for every applicable measure, applied or not and why.
+
+    Only measures in the measures list, and among them only those this check found applicable, may be applied.
+    """
+    check = get_check(session, code)
+    if check.department_id != department_id:
+        raise PermissionDenied("只有发起核查的部门可以反馈办理结果。")
+    if check.feedback_at is not None:
+        raise Conflict(f"核查{check.code}已于{check.feedback_at:%Y-%m-%d}反馈办理结果，不能重复反馈。")
+    rules = load_rules()
+    errors: list[dict[str, str]] = []
+
+    def add(key: str, name: str, reason: str) -> None:
+        errors.append({"field": key, "name": name, "reason": reason})
+
+    outcome = str(values.get("outcome") or "").strip()
+    if not outcome:
+        add("outcome", "办理结果", "必填项缺失")
+    elif outcome not in OUTCOMES:
+        add("outcome", "办理结果", f"“{outcome}”无效，可选：{'、'.join(f'{k}（{v}）' for k, v in OUTCOMES.items())}")
+    applicable = {m["code"] for m in check.result.get("measures", [])}
+    given = values.get("measures") or []
+    seen: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(given):
+        where = f"第{i + 1}项措施"
+        code_ = str((item or {}).get("code") or "").strip()
+        if not code_:
+            add("measures", "措施", f"{where}的措施编码缺失")
+            continue
+        if rules.measure(code_) is None:
+            add("measures", "措施", f"措施{code_}不在失信惩戒（守信激励）措施清单中，不得实施")
+            continue
+        if code_ not in applicable:
+            add("measures", "措施", f"措施{code_}不适用于本次核查的主体和事项")
+            continue
+        applied = item.get("applied")
+        if applied not in (True, False):
+            add("measures", "措施", f"措施{code_}须注明是否实施（applied：true/false）")
+            continue
+        reason = str(item.get("reason") or "").strip()
+        if applied is False and not reason:
+            add("measures", "措施", f"措施{code_}未实施的，须说明理由（reason）")
+            continue
+        seen[code_] = {"code": code_, "applied": applied, "reason": reason or None}
+    missing = sorted(applicable - set(seen))
+    if missing:
+        add("measures", "措施", f"以下适用措施未反馈实施情况：{'、'.join(missing)}")
+    deny_applied = [c for c, v in seen.items() if v["applied"] and (m := rules.measure(c)) and m.effect == "deny"]
+    if deny_applied and outcome == "approved":
+        add("outcome", "办理结果", f"已实施不予办理类措施（{'、'.join(deny_applied)}），办理结果不能为准予办理")
+    if errors:
+        text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in errors)
+        raise ValidationFailed(f"办理结果反馈有误，未保存：{text}", details=errors)
+    check.outcome = outcome
+    check.feedback = {"measures": [seen[c] for c in sorted(seen)]}
+    check.feedback_note = str(values.get("note") or "").strip() or None
+    check.feedback_at = get_clock().now()
+    check.feedback_by = actor.label
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="check.feedback",
+        object_type="credit_check",
+        object_id=check.id,
+        detail={"code": check.code, "outcome": outcome, "measures": check.feedback["measures"]},
+    )
+    return check
+
+
+def report_approvals(
+    session: Session, *, department_id: int | None, matter: str, period: str, approvals: int, actor: Actor
+) -> ApprovalReport:
+    """A department reports how many approvals of a matter it handled in a month (for checked-versus-approved)."""
+    if department_id is None:
+        raise PermissionDenied("当前账号或令牌未归属任何部门。")
+    errors = []
+    if matter not in load_rules().matters:
+        errors.append({"field": "matter", "reason": f"“{matter}”不是核查事项编码"})
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        errors.append({"field": "period", "reason": "应为YYYY-MM格式的月份"})
+    if approvals < 0:
+        errors.append({"field": "approvals", "reason": "不能为负数"})
+    if errors:
+        raise ValidationFailed(
+            "办件量报送有误：" + "；".join(f"{e['field']}：{e['reason']}" for e in errors), details=errors
+        )
+    row = session.execute(
+        select(ApprovalReport).where(
+            ApprovalReport.department_id == department_id,
+            ApprovalReport.matter == matter,
+            ApprovalReport.period == period,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = ApprovalReport(
+            department_id=department_id,
+            matter=matter,
+            period=period,
+            approvals=approvals,
+            reported_at=get_clock().now(),
+            reported_by=actor.label,
+        )
+        session.add(row)
+    else:
+        row.approvals, row.reported_at, row.reported_by = approvals, get_clock().now(), actor.label
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="check.approvals",
+        object_type="approval_report",
+        object_id=row.id,
+        detail={"matter": matter, "period": period, "approvals": approvals},
+    )
+    return row
+
+
+@dataclass
+class StatRow:
+    """Checks of one department and matter."""
+
+    department: str
+    matter: str
+    matter_name: str
+    checks: int
+    with_feedback: int
+    restricted: int
+    approvals: int | None
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return self.with_feedback / self.checks if self.checks else None
+
+    @property
+    def coverage(self) -> float | None:
+        return min(self.checks / self.approvals, 1.0) if self.approvals else None
+
+
+def statistics(session: Session, *, since: date | None = None, until: date | None = None) -> list[StatRow]:
+    """Checks per department and matter: count, feedback completeness, hits, and coverage of reported approvals."""
+    rules = load_rules()
+    stmt = select(
+        CreditCheck.department_id,
+        CreditCheck.matter,
+        func.count(),
+        func.count(CreditCheck.feedback_at),
+        func.sum(case((CreditCheck.conclusion != "allow", 1), else_=0)),
+    ).group_by(CreditCheck.department_id, CreditCheck.matter)
+    approvals_stmt = select(ApprovalReport.department_id, ApprovalReport.matter, func.sum(ApprovalReport.approvals))
+    if since is not None:
+        stmt = stmt.where(CreditCheck.checked_on >= since)
+        approvals_stmt = approvals_stmt.where(ApprovalReport.period >= f"{since:%Y-%m}")
+    if until is not None:
+        stmt = stmt.where(CreditCheck.checked_on <= until)
+        approvals_stmt = approvals_stmt.where(ApprovalReport.period <= f"{until:%Y-%m}")
+    approvals = {
+        (d, m): int(n or 0)
+        for d, m, n in session.execute(approvals_stmt.group_by(ApprovalReport.department_id, ApprovalReport.matter))
+    }
+    names = {d.id: d.name for d in session.execute(select(Department)).scalars()}
+    rows = []
+    for dept_id, matter, n, fb, hits in session.execute(stmt):
+        rows.append(
+            StatRow(
+                department=names.get(dept_id, "（未归属部门）"),
+                matter=matter,
+                matter_name=rules.matters.get(matter, matter),
+                checks=int(n),
+                with_feedback=int(fb),
+                restricted=int(hits or 0),
+                approvals=approvals.get((dept_id, matter)),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.department, r.matter))
+
+
+def recent_checks(session: Session, *, department_id: int | None, limit: int = 50) -> list[CreditCheck]:
+    """The department's latest checks (all when department_id is None)."""
+    stmt = select(CreditCheck)
+    if department_id is not None:
+        stmt = stmt.where(CreditCheck.department_id == department_id)
+    return list(session.execute(stmt.order_by(CreditCheck.id.desc()).limit(limit)).scalars())
