@@ -635,7 +635,7 @@ def publish(
     else:
         entity = session.get(Entity, entry.entity_id)
         assert entity is not None
-        legal_rep = next((r["name"] for r in entry.responsible if r["role"] == "legal_rep"), None)
+        legal_rep = _legal_rep_name(session, entry)
         fields = _record_fields(
             entry,
             dept,
@@ -650,6 +650,24 @@ def publish(
     _step(session, entry, PUBLISHED, actor, f"列入期限至{entry.ends_on.isoformat() if entry.ends_on else '移出之日'}")
     _personal_liability(session, entry, actor=actor, cipher=cipher)
     return entry
+
+
+def _legal_rep_name(session: Session, entry: ListEntry) -> str | None:
+    """The legal representative the decision names, else the registered one, else the one on a basis record."""
+    named = next((r["name"] for r in entry.responsible if r["role"] == "legal_rep"), None)
+    if named:
+        return str(named)
+    assert entry.entity_id is not None
+    registered = [r for r in registered_responsible(session, entry.entity_id, on=get_clock().today())]
+    rep = next((r["name"] for r in registered if r["role"] == "legal_rep"), None)
+    if rep:
+        return str(rep)
+    for rid in entry.basis_record_ids:
+        rec = session.get(CreditRecord, rid)
+        for key, value in (rec.fields if rec else {}).items():
+            if key.endswith("FRDB") and value:
+                return str(value)
+    return None
 
 
 def _personal_liability(session: Session, entry: ListEntry, *, actor: Actor, cipher: FieldCipher) -> None:

@@ -186,7 +186,7 @@ INTERVIEW_FIELDS = {
 def hold_interview(
     session: Session, *, values: dict[str, Any], department_id: int | None, actor: Actor, cipher: FieldCipher
 ) -> Interview:
-    """Record a reminder or warning interview ("谁认定、谁约谈"); the record becomes a credit record (item interview)."""
+    """Record a reminder or warning interview ("谁认定、谁约谈"); its record becomes a credit record (interview)."""
     dept = _department(session, department_id)
     errors = _Errors(INTERVIEW_FIELDS)
     kind = _text(values, "kind")
