@@ -49,7 +49,7 @@ def test_a_listing_goes_from_proposal_to_publication_and_every_step_is_audited(
     assert steps == ["proposed", "noticed", "decided", "published"]
     actions = set(
         session.execute(
-            select(AuditEvent.action).where(AuditEvent.object_type == "list_entry", AuditEvent.object_id == entry.id)
+            select(AuditEvent.action).where(AuditEvent.object_type == "list_entry", AuditEvent.object_id == str(entry.id))
         ).scalars()
     )
     assert {"list.proposed", "list.noticed", "list.decided", "list.published"} <= actions
@@ -239,7 +239,7 @@ def test_personal_liability_is_recorded_against_the_named_person(session: Sessio
     assert record.subject_category == "自然人"
     assert person_id(1) not in str(entry.responsible)  # only the masked number is kept with the entry
     actions = session.execute(
-        select(AuditEvent.action).where(AuditEvent.object_id == child.id, AuditEvent.object_type == "list_entry")
+        select(AuditEvent.action).where(AuditEvent.object_id == str(child.id), AuditEvent.object_type == "list_entry")
     ).scalars()
     assert "list.personal_liability" in set(actions)
 
