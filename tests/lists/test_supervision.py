@@ -59,6 +59,7 @@ def test_interview_record_appears_in_the_credit_record(session: Session, clock: 
             "participants": "市场监管局张明、李华；企业法定代表人王建国",
             "record_text": "指出逾期未整改问题，告知失信后果",
             "commitments": "十个工作日内完成整改并书面报告",
+            "legal_rep": "王建国",
         },
         department_id=dept_id(session), actor=OPERATOR, cipher=CIPHER,
     )
@@ -71,7 +72,7 @@ def test_interview_record_appears_in_the_credit_record(session: Session, clock: 
         supervision.hold_interview(
             session,
             values={"kind": "reminder", "subject": company_code(1), "order": order.id, "document_number": "X1",
-                    "participants": "a", "record_text": "b"},
+                    "participants": "a", "record_text": "b", "legal_rep": "王建国"},
             department_id=dept_id(session, "zjj"), actor=OPERATOR, cipher=CIPHER,
         )
 

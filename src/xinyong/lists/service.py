@@ -253,6 +253,7 @@ PROPOSAL_FIELDS = {
     "legal_basis": "列入依据",
     "basis_records": "依据的信用记录",
     "responsible": "责任人员",
+    "legal_rep": "法定代表人",
 }
 
 
@@ -380,6 +381,15 @@ def propose(
     responsible = _responsible(session, values.get("responsible"), errors, cipher=cipher, actor=actor)
     if subject.person is not None and responsible:
         errors.add("responsible", "自然人不另列责任人员")
+    legal_rep = _text(values, "legal_rep") or None
+    if (
+        subject.entity is not None
+        and subject.entity.category != "个体工商户"
+        and not legal_rep
+        and not any(r["role"] == "legal_rep" for r in responsible)
+        and legal_rep_for_entity(session, subject.entity.id, basis_ids) is None
+    ):
+        errors.add("legal_rep", "该单位未登记法定代表人，请填写法定代表人姓名或在责任人员中注明")
     errors.raise_if_any("列入申请有误，未保存")
     assert rule is not None
     if subject.entity is not None and rule.personal_liability and not responsible and values.get("use_registered"):
@@ -411,7 +421,7 @@ def propose(
         proposal_id=proposal_id,
         proposed_on=today,
         proposed_by=actor.label,
-        extra={},
+        extra={"legal_rep": legal_rep} if legal_rep else {},
         created_at=get_clock().now(),
     )
     session.add(entry)
@@ -552,6 +562,7 @@ def _record_fields(
     entry: ListEntry,
     dept: Department,
     *,
+    category: str = "法人及非法人组织",
     name: str,
     uscc: str | None,
     id_number: str | None,
@@ -564,7 +575,7 @@ def _record_fields(
         fields.update({"XDR_LB": PERSON_CATEGORY, "XDR_ZJLX": "身份证", "XDR_ZJHM": id_number})
     else:
         assert entry.entity_id is not None
-        fields.update({"XDR_LB": "法人及非法人组织", "XDR_SHXYM": uscc})
+        fields.update({"XDR_LB": category, "XDR_SHXYM": uscc})
         if legal_rep:
             fields["FRDB"] = legal_rep
     assert entry.decided_on is not None
@@ -639,6 +650,7 @@ def publish(
         fields = _record_fields(
             entry,
             dept,
+            category=entity.category,
             name=entity.name,
             uscc=entity.uscc,
             id_number=None,
@@ -652,22 +664,37 @@ def publish(
     return entry
 
 
-def _legal_rep_name(session: Session, entry: ListEntry) -> str | None:
-    """The legal representative the decision names, else the registered one, else the one on a basis record."""
-    named = next((r["name"] for r in entry.responsible if r["role"] == "legal_rep"), None)
-    if named:
-        return str(named)
-    assert entry.entity_id is not None
-    registered = [r for r in registered_responsible(session, entry.entity_id, on=get_clock().today())]
-    rep = next((r["name"] for r in registered if r["role"] == "legal_rep"), None)
-    if rep:
-        return str(rep)
-    for rid in entry.basis_record_ids:
-        rec = session.get(CreditRecord, rid)
-        for key, value in (rec.fields if rec else {}).items():
+def legal_rep_for_entity(session: Session, entity_id: int, basis_record_ids: list[int] | None = None) -> str | None:
+    """The entity's registered legal representative, else the one named on its basis or latest records."""
+    for r in subjects_service.relations_of(session, entity_id, on=get_clock().today()):
+        if r.role == "legal_rep":
+            return r.person.name
+    records: list[CreditRecord] = [r for r in (session.get(CreditRecord, i) for i in basis_record_ids or []) if r]
+    if not records:
+        records = list(
+            session.execute(
+                select(CreditRecord)
+                .where(CreditRecord.entity_id == entity_id, CreditRecord.is_current.is_(True))
+                .order_by(CreditRecord.id.desc())
+                .limit(20)
+            ).scalars()
+        )
+    for rec in records:
+        for key, value in rec.fields.items():
             if key.endswith("FRDB") and value:
                 return str(value)
     return None
+
+
+def _legal_rep_name(session: Session, entry: ListEntry) -> str | None:
+    """The legal representative the decision names, else the registered or recorded one."""
+    named = next((r["name"] for r in entry.responsible if r["role"] == "legal_rep"), None) or entry.extra.get(
+        "legal_rep"
+    )
+    if named:
+        return str(named)
+    assert entry.entity_id is not None
+    return legal_rep_for_entity(session, entry.entity_id, entry.basis_record_ids)
 
 
 def _personal_liability(session: Session, entry: ListEntry, *, actor: Actor, cipher: FieldCipher) -> None:

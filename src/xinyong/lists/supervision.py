@@ -17,7 +17,7 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.ingestion import service as ingestion_service
 from xinyong.lists.models import Campaign, Interview, RectificationOrder
-from xinyong.lists.service import Subject, _department, _Errors, _text, find_subject
+from xinyong.lists.service import Subject, _department, _Errors, _text, find_subject, legal_rep_for_entity
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Entity, Person
 
@@ -180,6 +180,7 @@ INTERVIEW_FIELDS = {
     "participants": "参加人员",
     "record_text": "约谈记录",
     "commitments": "作出的承诺",
+    "legal_rep": "法定代表人",
 }
 
 
@@ -212,6 +213,13 @@ def hold_interview(
         errors.add("held_on", f"“{held}”不是YYYY-MM-DD格式的有效日期")
     if held_on and held_on > get_clock().today():
         errors.add("held_on", "约谈日期不能晚于今天")
+    if (
+        subject.entity is not None
+        and subject.entity.category != "个体工商户"
+        and not _text(values, "legal_rep")
+        and legal_rep_for_entity(session, subject.entity.id) is None
+    ):
+        errors.add("legal_rep", "该单位未登记法定代表人，须填写")
     errors.raise_if_any("约谈记录有误，未保存")
     assert held_on is not None
     commitments = _text(values, "commitments") or None
@@ -224,6 +232,9 @@ def hold_interview(
     else:
         assert subject.entity is not None
         fields.update({"XDR_LB": subject.entity.category, "XDR_SHXYM": subject.entity.uscc})
+        legal_rep = _text(values, "legal_rep") or legal_rep_for_entity(session, subject.entity.id)
+        if legal_rep:
+            fields["FRDB"] = legal_rep
     fields.update(
         {
             "WSH": _text(values, "document_number"),
