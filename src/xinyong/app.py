@@ -175,11 +175,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.accounts import views as accounts_views
     from xinyong.catalog import api as catalog_api
     from xinyong.catalog import views as catalog_views
+    from xinyong.checks import api as checks_api
+    from xinyong.checks import views as checks_views
     from xinyong.commitments import api as commitments_api
     from xinyong.commitments import views as commitments_views
     from xinyong.education import views as education_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
+    from xinyong.lists import api as lists_api
+    from xinyong.lists import views as lists_views
     from xinyong.portal import views as portal_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
@@ -190,6 +194,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)
+    app.include_router(checks_api.router)
+    app.include_router(lists_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
@@ -200,6 +206,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(portal_views.console_router)
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
+    app.include_router(checks_views.router)
+    app.include_router(lists_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

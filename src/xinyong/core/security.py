@@ -47,13 +47,18 @@ _DEPARTMENT = _STAFF | {
     "commitments.manage",
     "voluntary.verify",
     "education.manage",
+    "lists.read",
+    "lists.propose",
+    "bans.manage",
+    "checks.run",
+    "supervision.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register"}),
     "operator": _DEPARTMENT,
-    "reviewer": _DEPARTMENT,
+    "reviewer": _DEPARTMENT | {"lists.decide"},
     "inspector": _STAFF,
     "admin": _DEPARTMENT
     | {
@@ -64,9 +69,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "records.oversee",
         "subjects.review",
         "commitments.matters",
+        "lists.decide",
+        "checks.stats",
     },
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
-    "client": frozenset({"subjects.read"}),
+    "client": frozenset({"subjects.read", "checks.run"}),
 }
 
 PERMISSION_LABELS: dict[str, str] = {
@@ -90,6 +97,13 @@ PERMISSION_LABELS: dict[str, str] = {
     "voluntary.register": "自愿注册信用信息",
     "voluntary.verify": "核验自愿注册信息",
     "education.manage": "登记诚信教育培训",
+    "lists.read": "查看名单",
+    "lists.propose": "提出列入申请、送达告知、记录陈述申辩",
+    "lists.decide": "审核列入决定、公布和移出名单",
+    "bans.manage": "登记市场和行业禁入决定",
+    "checks.run": "办理事项时进行信用核查并反馈",
+    "checks.stats": "查看信用核查统计",
+    "supervision.manage": "整改、约谈与专项治理",
 }
 
 
