@@ -78,8 +78,13 @@ def to_published(session: Session, clock: FixedClock, entry: ListEntry) -> ListE
     set_day(clock, entry.statement_until.year, entry.statement_until.month, entry.statement_until.day)
     clock.advance(days=1)
     service.decide(
-        session, entry_id=entry.id, approve=True, note="符合列入条件", document_number="密市监严〔2026〕1号",
-        department_id=d, actor=REVIEWER,
+        session,
+        entry_id=entry.id,
+        approve=True,
+        note="符合列入条件",
+        document_number="密市监严〔2026〕1号",
+        department_id=d,
+        actor=REVIEWER,
     )
     return service.publish(session, entry_id=entry.id, department_id=d, actor=REVIEWER, cipher=CIPHER)
 

@@ -36,7 +36,9 @@ def _list_over_api(client: TestClient, db: Database, clock: FixedClock, basis: i
     created = client.post("/api/v1/lists/entries", json=body, headers=op)
     assert created.status_code == 201, created.text
     entry_id = created.json()["id"]
-    assert client.post(f"/api/v1/lists/entries/{entry_id}/notice", json={"document": "告1"}, headers=op).status_code == 200
+    assert (
+        client.post(f"/api/v1/lists/entries/{entry_id}/notice", json={"document": "告1"}, headers=op).status_code == 200
+    )
     # an operator cannot decide
     refused = client.post(f"/api/v1/lists/entries/{entry_id}/decision", json={"approve": True}, headers=op)
     assert refused.status_code == 403
@@ -56,7 +58,10 @@ def test_check_api_contract_feedback_and_statistics(client: TestClient, db: Data
     basis = _company(db)
     entry = _list_over_api(client, db, clock, basis)
     assert entry["status"] == "published" and [e["to"] for e in entry["events"]] == [
-        "proposed", "noticed", "decided", "published",
+        "proposed",
+        "noticed",
+        "decided",
+        "published",
     ]
     clerk = _auth(db, "operator", "fgj")
     check = client.post("/api/v1/checks", json={"subject": person_id(1), "matter": "procurement"}, headers=clerk)
@@ -82,15 +87,25 @@ def test_check_api_contract_feedback_and_statistics(client: TestClient, db: Data
     assert bad.status_code == 422 and "subject" in bad.json()["error"]["message"]
     stats = client.get("/api/v1/checks/statistics", headers=_auth(db, "admin", "ysj")).json()["rows"]
     assert stats == [
-        {"department": "密山市发展和改革局", "matter": "procurement", "matter_name": "政府采购", "checks": 1,
-         "with_feedback": 1, "feedback_rate": 1.0, "restricted": 1, "approvals": None, "coverage": None},
+        {
+            "department": "密山市发展和改革局",
+            "matter": "procurement",
+            "matter_name": "政府采购",
+            "checks": 1,
+            "with_feedback": 1,
+            "feedback_rate": 1.0,
+            "restricted": 1,
+            "approvals": None,
+            "coverage": None,
+        },
     ]
 
 
 def test_api_client_token_may_check(client: TestClient, db: Database, clock: FixedClock) -> None:
     _company(db, 2)
-    r = client.post("/api/v1/checks", json={"subject": company_code(2), "matter": "subsidy"},
-                    headers=_auth(db, "client", "fgj"))
+    r = client.post(
+        "/api/v1/checks", json={"subject": company_code(2), "matter": "subsidy"}, headers=_auth(db, "client", "fgj")
+    )
     assert r.status_code == 201 and r.json()["conclusion"] == "allow"
 
 
@@ -104,8 +119,14 @@ def test_measures_list_is_public(client: TestClient, db: Database) -> None:
 def test_console_pages_render_for_their_roles(client: TestClient, db: Database, clock: FixedClock) -> None:
     make_user(db, "rev1", "reviewer", "scjg")
     login(client, "rev1")
-    for path in ("/console/lists", "/console/measures", "/console/bans", "/console/supervision", "/console/checks",
-                 "/embed/check"):
+    for path in (
+        "/console/lists",
+        "/console/measures",
+        "/console/bans",
+        "/console/supervision",
+        "/console/checks",
+        "/embed/check",
+    ):
         r = client.get(path)
         assert r.status_code == 200, path
         assert "style=" not in r.text and "<script>" not in r.text
@@ -118,9 +139,16 @@ def test_a_ban_shows_on_the_public_profile(client: TestClient, db: Database, clo
     _company(db, 4)
     r = client.post(
         "/api/v1/bans",
-        json={"subject": company_code(4), "scope": "industry", "domain": "food_drugs",
-              "content": "五年内不得从事食品生产经营管理工作", "basis": "《食品安全法》第一百三十五条",
-              "document_number": "密市监罚〔2026〕9号", "starts_on": "2026-11-01", "permanent": True},
+        json={
+            "subject": company_code(4),
+            "scope": "industry",
+            "domain": "food_drugs",
+            "content": "五年内不得从事食品生产经营管理工作",
+            "basis": "《食品安全法》第一百三十五条",
+            "document_number": "密市监罚〔2026〕9号",
+            "starts_on": "2026-11-01",
+            "permanent": True,
+        },
         headers=_auth(db, "reviewer"),
     )
     assert r.status_code == 201, r.text

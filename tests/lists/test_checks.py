@@ -67,15 +67,23 @@ def test_a_clean_or_unknown_subject_may_be_handled(session: Session, clock: Fixe
 def test_key_attention_restricts_and_the_domain_decides_domain_measures(session: Session, clock: FixedClock) -> None:
     to_published(session, clock, propose(session, list_type="key_attention", domain="elderly_care", responsible=[]))
     result = checks.run_check(
-        session, subject=company_code(1), matter="market_access", department_id=dept_id(session, "mzj"),
-        actor=OPERATOR, cipher=CIPHER,
+        session,
+        subject=company_code(1),
+        matter="market_access",
+        department_id=dept_id(session, "mzj"),
+        actor=OPERATOR,
+        cipher=CIPHER,
     ).result
     assert result["conclusion"] == "restrict"
     assert [m["code"] for m in result["measures"]] == ["GL-01", "GL-02"]
     # the same entry checked by a department that does not implement GL-02
     result = checks.run_check(
-        session, subject=company_code(1), matter="market_access", department_id=dept_id(session, "jtj"),
-        actor=OPERATOR, cipher=CIPHER,
+        session,
+        subject=company_code(1),
+        matter="market_access",
+        department_id=dept_id(session, "jtj"),
+        actor=OPERATOR,
+        cipher=CIPHER,
     ).result
     assert [m["code"] for m in result["measures"]] == ["GL-01"]
 
@@ -97,25 +105,38 @@ def test_feedback_requires_outcome_and_every_applicable_measure(session: Session
     assert "必填项缺失" in reasons and "CJ-02" in reasons
     with pytest.raises(ValidationFailed, match="须说明理由"):
         checks.record_feedback(
-            session, code=check.code, values={"outcome": "approved", "measures": [{"code": "CJ-02", "applied": False}]},
-            department_id=d, actor=OPERATOR,
+            session,
+            code=check.code,
+            values={"outcome": "approved", "measures": [{"code": "CJ-02", "applied": False}]},
+            department_id=d,
+            actor=OPERATOR,
         )
     with pytest.raises(ValidationFailed, match="不能为准予办理"):
         checks.record_feedback(
-            session, code=check.code, values={"outcome": "approved", "measures": [{"code": "CJ-02", "applied": True}]},
-            department_id=d, actor=OPERATOR,
+            session,
+            code=check.code,
+            values={"outcome": "approved", "measures": [{"code": "CJ-02", "applied": True}]},
+            department_id=d,
+            actor=OPERATOR,
         )
     with pytest.raises(PermissionDenied):
         checks.record_feedback(
-            session, code=check.code, values={"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}]},
-            department_id=dept_id(session, "zjj"), actor=OPERATOR,
+            session,
+            code=check.code,
+            values={"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}]},
+            department_id=dept_id(session, "zjj"),
+            actor=OPERATOR,
         )
     done = checks.record_feedback(
-        session, code=check.code, values={"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}]},
-        department_id=d, actor=OPERATOR,
+        session,
+        code=check.code,
+        values={"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}]},
+        department_id=d,
+        actor=OPERATOR,
     )
-    assert done.outcome == "refused" and done.feedback == {"measures": [{"code": "CJ-02", "applied": True,
-                                                                          "reason": None}]}
+    assert done.outcome == "refused" and done.feedback == {
+        "measures": [{"code": "CJ-02", "applied": True, "reason": None}]
+    }
     with pytest.raises(Conflict, match="不能重复反馈"):
         checks.record_feedback(
             session, code=check.code, values={"outcome": "refused", "measures": []}, department_id=d, actor=OPERATOR
@@ -125,11 +146,17 @@ def test_feedback_requires_outcome_and_every_applicable_measure(session: Session
 def test_a_measure_not_in_the_list_cannot_be_applied(session: Session, clock: FixedClock) -> None:
     to_published(session, clock, propose(session))
     check = run(session, company_code(1), "procurement")
-    values = {"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}, {"code": "CJ-99", "applied": True}]}
+    values = {
+        "outcome": "refused",
+        "measures": [{"code": "CJ-02", "applied": True}, {"code": "CJ-99", "applied": True}],
+    }
     with pytest.raises(ValidationFailed, match="CJ-99不在失信惩戒"):
         checks.record_feedback(session, code=check.code, values=values, department_id=dept_id(session), actor=OPERATOR)
     # a listed measure that does not apply to this subject and matter cannot be applied either
-    values = {"outcome": "refused", "measures": [{"code": "CJ-02", "applied": True}, {"code": "JL-01", "applied": True}]}
+    values = {
+        "outcome": "refused",
+        "measures": [{"code": "CJ-02", "applied": True}, {"code": "JL-01", "applied": True}],
+    }
     with pytest.raises(ValidationFailed, match="JL-01不适用"):
         checks.record_feedback(session, code=check.code, values=values, department_id=dept_id(session), actor=OPERATOR)
     assert check.feedback_at is None
@@ -164,8 +191,9 @@ def ban_values(**overrides: Any) -> dict[str, Any]:
 
 def test_bans_for_entities_and_persons_shown_in_checks(session: Session, clock: FixedClock) -> None:
     entity(session, 3)
-    ban = service.create_ban(session, values=ban_values(), department_id=dept_id(session), actor=REVIEWER,
-                             cipher=CIPHER)
+    ban = service.create_ban(
+        session, values=ban_values(), department_id=dept_id(session), actor=REVIEWER, cipher=CIPHER
+    )
     result = run(session, company_code(3), "market_access").result
     assert result["conclusion"] == "deny"
     [shown] = result["bans"]
@@ -177,8 +205,11 @@ def test_bans_for_entities_and_persons_shown_in_checks(session: Session, clock: 
     service.revoke_ban(session, ban_id=ban.id, reason="复议撤销", department_id=dept_id(session), actor=REVIEWER)
     assert run(session, company_code(3), "market_access").result["bans"] == []
     forever = service.create_ban(
-        session, values=ban_values(permanent="1", ends_on=None, responsible=[]), department_id=dept_id(session),
-        actor=REVIEWER, cipher=CIPHER,
+        session,
+        values=ban_values(permanent="1", ends_on=None, responsible=[]),
+        department_id=dept_id(session),
+        actor=REVIEWER,
+        cipher=CIPHER,
     )
     assert forever.ends_on is None
     assert service.active_bans(session, entity_id=forever.entity_id, on=date(2080, 1, 1)) == [forever]
@@ -187,8 +218,11 @@ def test_bans_for_entities_and_persons_shown_in_checks(session: Session, clock: 
 def test_ban_errors_name_fields(session: Session, clock: FixedClock) -> None:
     with pytest.raises(ValidationFailed) as caught:
         service.create_ban(
-            session, values=ban_values(scope="x", starts_on="2026-13-01", ends_on=None), department_id=dept_id(session),
-            actor=REVIEWER, cipher=CIPHER,
+            session,
+            values=ban_values(scope="x", starts_on="2026-13-01", ends_on=None),
+            department_id=dept_id(session),
+            actor=REVIEWER,
+            cipher=CIPHER,
         )
     assert {"subject", "scope", "starts_on", "ends_on"} <= {d["field"] for d in caught.value.details}
 
@@ -198,12 +232,20 @@ def test_statistics_per_department_and_matter_with_feedback_and_coverage(session
     first = run(session, company_code(7), "procurement")
     run(session, company_code(7), "procurement")
     checks.record_feedback(
-        session, code=first.code, values={"outcome": "approved", "measures": []}, department_id=dept_id(session),
+        session,
+        code=first.code,
+        values={"outcome": "approved", "measures": []},
+        department_id=dept_id(session),
         actor=OPERATOR,
     )
     checks.report_approvals(
         session, department_id=dept_id(session), matter="procurement", period="2026-11", approvals=4, actor=OPERATOR
     )
     [row] = checks.statistics(session)
-    assert (row.department, row.matter_name, row.checks, row.with_feedback) == ("密山市市场监督管理局", "政府采购", 2, 1)
+    assert (row.department, row.matter_name, row.checks, row.with_feedback) == (
+        "密山市市场监督管理局",
+        "政府采购",
+        2,
+        1,
+    )
     assert row.feedback_rate == 0.5 and row.coverage == 0.5

@@ -29,24 +29,31 @@ def test_rectification_deadline_in_working_days_and_follow_up(session: Session, 
     order = supervision.issue_order(
         session,
         values={"subject": company_code(1), "content": "限期整改冷链储存条件", "working_days": 5},
-        department_id=dept_id(session), actor=OPERATOR, cipher=CIPHER,
+        department_id=dept_id(session),
+        actor=OPERATOR,
+        cipher=CIPHER,
     )
     assert order.due_on == date(2026, 10, 12)  # across the National Day holiday
     set_day(clock, 2026, 10, 13)
     assert supervision.overdue_orders(session) == [order]
     with pytest.raises(PermissionDenied):
-        supervision.follow_up(session, order_id=order.id, note="x", rectified=True,
-                              department_id=dept_id(session, "zjj"), actor=OPERATOR)
-    supervision.follow_up(session, order_id=order.id, note="复查仍未整改", rectified=False,
-                          department_id=dept_id(session), actor=OPERATOR)
+        supervision.follow_up(
+            session, order_id=order.id, note="x", rectified=True, department_id=dept_id(session, "zjj"), actor=OPERATOR
+        )
+    supervision.follow_up(
+        session, order_id=order.id, note="复查仍未整改", rectified=False, department_id=dept_id(session), actor=OPERATOR
+    )
     assert order.status == "failed" and order.follow_ups[0]["note"] == "复查仍未整改"
 
 
 def test_interview_record_appears_in_the_credit_record(session: Session, clock: FixedClock) -> None:
     company = entity(session, 1)
     order = supervision.issue_order(
-        session, values={"subject": company_code(1), "content": "整改", "working_days": 3},
-        department_id=dept_id(session), actor=OPERATOR, cipher=CIPHER,
+        session,
+        values={"subject": company_code(1), "content": "整改", "working_days": 3},
+        department_id=dept_id(session),
+        actor=OPERATOR,
+        cipher=CIPHER,
     )
     interview = supervision.hold_interview(
         session,
@@ -61,7 +68,9 @@ def test_interview_record_appears_in_the_credit_record(session: Session, clock: 
             "commitments": "十个工作日内完成整改并书面报告",
             "legal_rep": "王建国",
         },
-        department_id=dept_id(session), actor=OPERATOR, cipher=CIPHER,
+        department_id=dept_id(session),
+        actor=OPERATOR,
+        cipher=CIPHER,
     )
     records = records_service.subject_records(session, entity_id=company.id)
     [rec] = [r for r in records if r.item_code == "interview"]
@@ -71,9 +80,18 @@ def test_interview_record_appears_in_the_credit_record(session: Session, clock: 
     with pytest.raises(ValidationFailed, match="谁认定、谁约谈"):
         supervision.hold_interview(
             session,
-            values={"kind": "reminder", "subject": company_code(1), "order": order.id, "document_number": "X1",
-                    "participants": "a", "record_text": "b", "legal_rep": "王建国"},
-            department_id=dept_id(session, "zjj"), actor=OPERATOR, cipher=CIPHER,
+            values={
+                "kind": "reminder",
+                "subject": company_code(1),
+                "order": order.id,
+                "document_number": "X1",
+                "participants": "a",
+                "record_text": "b",
+                "legal_rep": "王建国",
+            },
+            department_id=dept_id(session, "zjj"),
+            actor=OPERATOR,
+            cipher=CIPHER,
         )
 
 
@@ -82,26 +100,43 @@ def test_campaign_targets_progress_and_closing_report(session: Session, clock: F
         entity(session, n)
     campaign = supervision.create_campaign(
         session,
-        values={"name": "2026年食品安全领域失信专项治理", "domain": "食品药品", "goal": "整治失信经营者",
-                "starts_on": "2026-11-01", "ends_on": "2026-12-31"},
-        department_id=dept_id(session), actor=OPERATOR,
+        values={
+            "name": "2026年食品安全领域失信专项治理",
+            "domain": "食品药品",
+            "goal": "整治失信经营者",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-12-31",
+        },
+        department_id=dept_id(session),
+        actor=OPERATOR,
     )
     orders = [
         supervision.issue_order(
-            session, values={"subject": company_code(n), "content": "整改", "working_days": 5, "campaign": campaign.id},
-            department_id=dept_id(session), actor=OPERATOR, cipher=CIPHER,
+            session,
+            values={"subject": company_code(n), "content": "整改", "working_days": 5, "campaign": campaign.id},
+            department_id=dept_id(session),
+            actor=OPERATOR,
+            cipher=CIPHER,
         )
         for n in (1, 2)
     ]
-    supervision.follow_up(session, order_id=orders[0].id, note="已整改到位", rectified=True,
-                          department_id=dept_id(session), actor=OPERATOR)
+    supervision.follow_up(
+        session,
+        order_id=orders[0].id,
+        note="已整改到位",
+        rectified=True,
+        department_id=dept_id(session),
+        actor=OPERATOR,
+    )
     progress = supervision.campaign_progress(session, campaign.id)
     assert (progress["targets"], progress["rectified"], progress["open"]) == (2, 1, 1)
     with pytest.raises(ValidationFailed):
-        supervision.close_campaign(session, campaign_id=campaign.id, report=" ", department_id=dept_id(session),
-                                   actor=OPERATOR)
-    closed = supervision.close_campaign(session, campaign_id=campaign.id, report="专项治理工作总结",
-                                        department_id=dept_id(session), actor=OPERATOR)
+        supervision.close_campaign(
+            session, campaign_id=campaign.id, report=" ", department_id=dept_id(session), actor=OPERATOR
+        )
+    closed = supervision.close_campaign(
+        session, campaign_id=campaign.id, report="专项治理工作总结", department_id=dept_id(session), actor=OPERATOR
+    )
     assert closed.status == "closed" and "治理对象2户：已整改1户" in (closed.closing_report or "")
 
 
@@ -120,20 +155,32 @@ def test_court_judgment_debtors_import_and_show_in_checks(session: Session, cloc
 
     court = subjects_service.department_by_code(session, "fy")
     path = tmp_path / "sxbzxr.csv"
-    path.write_text(COURT_CSV.format(uscc=company_code(5), pid=person_id(6)).replace(
-        "11230382MB0000000X", court.uscc or ""), "utf-8")
+    path.write_text(
+        COURT_CSV.format(uscc=company_code(5), pid=person_id(6)).replace("11230382MB0000000X", court.uscc or ""),
+        "utf-8",
+    )
     result = service.import_judgment_debtors(session, path=path, filename=None, actor=OPERATOR, cipher=CIPHER)
     assert result.accepted == 2 and len(result.errors) == 1 and result.errors[0]["row"] == 4
     entries = service.list_entries(session, list_type="judgment_debtor")
     assert {e.ends_on for e in entries} == {date(2028, 5, 31), date(2028, 6, 1)}  # 2 years from publication
-    assert checks.run_check(session, subject=person_id(6), matter="procurement", department_id=None,
-                            actor=OPERATOR, cipher=CIPHER).result["conclusion"] == "deny"
+    assert (
+        checks.run_check(
+            session, subject=person_id(6), matter="procurement", department_id=None, actor=OPERATOR, cipher=CIPHER
+        ).result["conclusion"]
+        == "deny"
+    )
     again = service.import_judgment_debtors(session, path=path, filename=None, actor=OPERATOR, cipher=CIPHER)
     assert again.accepted == 0 and again.skipped == 2
     # deleted after performance: the court removes it, the record is no longer valid
     company_entry = next(e for e in entries if e.entity_id is not None)
-    service.remove(session, entry_id=company_entry.id, kind="performed", reason="已全部履行",
-                   department_id=court.id, actor=OPERATOR)
+    service.remove(
+        session,
+        entry_id=company_entry.id,
+        kind="performed",
+        reason="已全部履行",
+        department_id=court.id,
+        actor=OPERATOR,
+    )
     assert session.get(CreditRecord, company_entry.record_id).status == states.REPAIRED  # type: ignore[union-attr]
 
 
@@ -142,13 +189,22 @@ def test_a_commitment_breach_proposal_starts_the_listing_workflow(session: Sessi
     m = matter(session, breach_key_attention="1")
     c = commit(session, m)
     commitments_service.record_fulfilment(
-        session, commitment_id=c.id,
+        session,
+        commitment_id=c.id,
         values={"fulfilment": "全部未履行", "unfulfilled_content": "不具备冷藏条件", "accountability": "撤销许可"},
-        actor=OPERATOR, cipher=CIPHER, department_id=c.department_id,
+        actor=OPERATOR,
+        cipher=CIPHER,
+        department_id=c.department_id,
     )
     [proposal] = service.pending_commitment_proposals(session, department_id=dept_id(session))
-    entry = service.take_up_proposal(session, proposal_id=proposal.id, domain="food_drugs",
-                                     department_id=dept_id(session), actor=REVIEWER, cipher=CIPHER)
+    entry = service.take_up_proposal(
+        session,
+        proposal_id=proposal.id,
+        domain="food_drugs",
+        department_id=dept_id(session),
+        actor=REVIEWER,
+        cipher=CIPHER,
+    )
     assert entry.status == service.PROPOSED and entry.list_type == "key_attention"
     assert entry.basis_record_ids == [c.breach_record_id]
     assert session.execute(select(ListProposal.status)).scalar_one() == "in_workflow"

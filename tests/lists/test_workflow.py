@@ -14,8 +14,8 @@ from tests.lists.support import (
     REVIEWER,
     dept_id,
     person_id,
-    propose,
     proposal_values,
+    propose,
     set_day,
     to_published,
 )
@@ -49,7 +49,9 @@ def test_a_listing_goes_from_proposal_to_publication_and_every_step_is_audited(
     assert steps == ["proposed", "noticed", "decided", "published"]
     actions = set(
         session.execute(
-            select(AuditEvent.action).where(AuditEvent.object_type == "list_entry", AuditEvent.object_id == str(entry.id))
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "list_entry", AuditEvent.object_id == str(entry.id)
+            )
         ).scalars()
     )
     assert {"list.proposed", "list.noticed", "list.decided", "list.published"} <= actions
@@ -74,7 +76,12 @@ def test_steps_out_of_order_are_refused(session: Session, clock: FixedClock, ste
     with pytest.raises(Conflict, match="名单流程不能从"):
         if step == "decide":
             service.decide(
-                session, entry_id=entry.id, approve=True, note="同意", document_number="决1", department_id=d,
+                session,
+                entry_id=entry.id,
+                approve=True,
+                note="同意",
+                document_number="决1",
+                department_id=d,
                 actor=REVIEWER,
             )
         else:
@@ -92,8 +99,13 @@ def test_finished_entries_accept_no_further_step(session: Session, clock: FixedC
     service.give_notice(session, entry_id=rejected.id, document="告2", department_id=d, actor=OPERATOR)
     clock.advance(days=30)
     service.decide(
-        session, entry_id=rejected.id, approve=False, note="情节轻微，不予列入", document_number=None,
-        department_id=d, actor=REVIEWER,
+        session,
+        entry_id=rejected.id,
+        approve=False,
+        note="情节轻微，不予列入",
+        document_number=None,
+        department_id=d,
+        actor=REVIEWER,
     )
     with pytest.raises(Conflict):
         service.publish(session, entry_id=rejected.id, department_id=d, actor=REVIEWER, cipher=CIPHER)
@@ -112,7 +124,12 @@ def test_statement_window_runs_in_working_days_across_the_national_day_holiday(
     set_day(clock, 2026, 10, 12)
     with pytest.raises(Conflict, match="2026-10-12"):  # the last day of the window: no decision yet
         service.decide(
-            session, entry_id=entry.id, approve=True, note="同意", document_number="决1", department_id=d,
+            session,
+            entry_id=entry.id,
+            approve=True,
+            note="同意",
+            document_number="决1",
+            department_id=d,
             actor=REVIEWER,
         )
     service.record_statement(session, entry_id=entry.id, statement="已主动召回问题产品，请求从轻处理", actor=OPERATOR)
@@ -120,7 +137,12 @@ def test_statement_window_runs_in_working_days_across_the_national_day_holiday(
     with pytest.raises(Conflict, match="届满"):
         service.record_statement(session, entry_id=entry.id, statement="补充陈述", actor=OPERATOR)
     service.decide(
-        session, entry_id=entry.id, approve=True, note="陈述理由不成立", document_number="决1", department_id=d,
+        session,
+        entry_id=entry.id,
+        approve=True,
+        note="陈述理由不成立",
+        document_number="决1",
+        department_id=d,
         actor=REVIEWER,
     )
     assert entry.status == service.DECIDED
@@ -146,12 +168,22 @@ def test_only_the_listing_department_decides_and_removes_and_not_the_proposer(
     clock.advance(days=30)
     with pytest.raises(PermissionDenied, match="谁认定、谁移出"):
         service.decide(
-            session, entry_id=entry.id, approve=True, note="同意", document_number="决1",
-            department_id=dept_id(session, "zjj"), actor=OTHER_DEPT,
+            session,
+            entry_id=entry.id,
+            approve=True,
+            note="同意",
+            document_number="决1",
+            department_id=dept_id(session, "zjj"),
+            actor=OTHER_DEPT,
         )
     with pytest.raises(PermissionDenied, match="不能审核自己的申请"):
         service.decide(
-            session, entry_id=entry.id, approve=True, note="同意", document_number="决1", department_id=d,
+            session,
+            entry_id=entry.id,
+            approve=True,
+            note="同意",
+            document_number="决1",
+            department_id=d,
             actor=OPERATOR,
         )
     service.decide(
@@ -160,7 +192,11 @@ def test_only_the_listing_department_decides_and_removes_and_not_the_proposer(
     service.publish(session, entry_id=entry.id, department_id=d, actor=REVIEWER, cipher=CIPHER)
     with pytest.raises(PermissionDenied, match="谁认定、谁移出"):
         service.remove(
-            session, entry_id=entry.id, kind="revoked", reason="错误", department_id=dept_id(session, "zjj"),
+            session,
+            entry_id=entry.id,
+            kind="revoked",
+            reason="错误",
+            department_id=dept_id(session, "zjj"),
             actor=OTHER_DEPT,
         )
 
@@ -170,8 +206,13 @@ def test_proposal_errors_are_reported_together_and_nothing_is_saved(session: Ses
     with pytest.raises(ValidationFailed) as caught:
         service.propose(
             session,
-            values={"list_type": "key_attention", "subject": "91230382MA0000001X", "reason": "",
-                    "basis_records": [999999], "responsible": [{"role": "boss", "name": "张三", "id_number": "1"}]},
+            values={
+                "list_type": "key_attention",
+                "subject": "91230382MA0000001X",
+                "reason": "",
+                "basis_records": [999999],
+                "responsible": [{"role": "boss", "name": "张三", "id_number": "1"}],
+            },
             department_id=dept_id(session),
             actor=OPERATOR,
             cipher=CIPHER,
@@ -209,7 +250,9 @@ def test_early_removal_only_after_the_threshold(session: Session, clock: FixedCl
     with pytest.raises(Conflict, match="方可申请提前移出"):
         service.remove(session, entry_id=entry.id, kind="early", reason="已履行义务", department_id=d, actor=REVIEWER)
     set_day(clock, entry.early_removal_from.year, entry.early_removal_from.month, entry.early_removal_from.day)
-    service.remove(session, entry_id=entry.id, kind="early", reason="已缴清罚款并完成整改", department_id=d, actor=REVIEWER)
+    service.remove(
+        session, entry_id=entry.id, kind="early", reason="已缴清罚款并完成整改", department_id=d, actor=REVIEWER
+    )
     record = session.get(CreditRecord, entry.record_id)
     assert record is not None and record.status == states.REPAIRED
     assert entry.offline_by is not None and entry.offline_by > entry.removed_on  # type: ignore[operator]
@@ -221,7 +264,11 @@ def test_early_removal_only_after_the_threshold(session: Session, clock: FixedCl
 def test_revocation_revokes_the_credit_record(session: Session, clock: FixedClock) -> None:
     entry = to_published(session, clock, propose(session))
     service.remove(
-        session, entry_id=entry.id, kind="revoked", reason="列入决定被行政复议撤销", department_id=dept_id(session),
+        session,
+        entry_id=entry.id,
+        kind="revoked",
+        reason="列入决定被行政复议撤销",
+        department_id=dept_id(session),
         actor=REVIEWER,
     )
     record = session.get(CreditRecord, entry.record_id)

@@ -394,12 +394,17 @@ def propose(
     assert rule is not None
     if subject.entity is not None and rule.personal_liability and not responsible and values.get("use_registered"):
         responsible = registered_responsible(session, subject.entity.id, on=get_clock().today())
+    owner = (
+        ListEntry.entity_id == subject.entity.id
+        if subject.entity is not None
+        else ListEntry.person_id == (subject.person.id if subject.person else None)
+    )
     active = session.execute(
         select(ListEntry.id).where(
             ListEntry.list_type == list_type,
             ListEntry.status.in_((PROPOSED, NOTICED, DECIDED, PUBLISHED)),
             ListEntry.parent_id.is_(None),
-            ListEntry.entity_id == subject.entity.id if subject.entity else ListEntry.person_id == subject.person.id,  # type: ignore[union-attr]
+            owner,
         )
     ).first()
     if active is not None:
