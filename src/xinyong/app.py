@@ -139,6 +139,10 @@ def _daily_refresh(app: FastAPI) -> None:
             if disclosure_service.refresh_due(session):
                 result = disclosure_service.refresh(session, actor=Actor.system("disclosure.refresh"))
                 log.info("publicity refresh: %s records reached the end of publicity", result.expired)
+                from xinyong.lists import service as lists_service
+
+                removed = lists_service.expire_due(session, actor=Actor.system("lists.expire"))
+                log.info("list expiry: %s entries reached the end of their period", len(removed))
     except Exception:  # a failed job must not keep the platform from starting; the CLI can be run by hand
         log.exception("publicity refresh at start-up failed")
 
