@@ -1011,6 +1011,9 @@ def generate(
     from xinyong.commitments import demo as commitments_demo
 
     commitments_demo.seed(db, secret_key=secret_key)
+    from xinyong.lists import demo as lists_demo
+
+    lists_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,
