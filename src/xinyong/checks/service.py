@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.checks.models import ApprovalReport, CreditCheck
@@ -19,9 +19,11 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.identifiers import mask_id_number
 from xinyong.lists import service as lists_service
-from xinyong.lists.rules import Measure, load_rules
-from xinyong.subjects.models import Department
+from xinyong.lists.models import Ban, ListEntry
+from xinyong.lists.rules import ListRules, Measure, load_rules
+from xinyong.subjects.models import Department, Entity, Person
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
 GradeProvider = Callable[[Session, int], GradeInfo | None]
@@ -83,7 +85,71 @@ def measure_json(m: Measure) -> dict[str, Any]:
     }
 
 
-def run_check(
+# The check is on every approval's path: its queries are built once (bound parameters, compiled once by
+# SQLAlchemy's cache) and return plain rows, not ORM objects.
+_ENTITY = select(Entity.id, Entity.name, Entity.uscc).where(Entity.uscc == bindparam("code"))
+_PERSON = select(Person.id, Person.name, Person.id_masked).where(
+    Person.id_type == "身份证", Person.id_index == bindparam("index")
+)
+_ENTRY_COLUMNS = (
+    ListEntry.list_type,
+    ListEntry.domain,
+    ListEntry.reason,
+    ListEntry.legal_basis,
+    ListEntry.document_number,
+    Department.name,
+    ListEntry.published_on,
+    ListEntry.ends_on,
+    ListEntry.parent_id,
+    ListEntry.extra,
+)
+_ENTRY_FILTER = (
+    ListEntry.status == "published",
+    ListEntry.published_on <= bindparam("today"),
+    or_(ListEntry.ends_on.is_(None), ListEntry.ends_on >= bindparam("today")),
+)
+_ENTRIES_OF_ENTITY = (
+    select(*_ENTRY_COLUMNS)
+    .join(Department, Department.id == ListEntry.department_id)
+    .where(ListEntry.entity_id == bindparam("sid"), *_ENTRY_FILTER)
+    .order_by(ListEntry.published_on.desc())
+)
+_ENTRIES_OF_PERSON = (
+    select(*_ENTRY_COLUMNS)
+    .join(Department, Department.id == ListEntry.department_id)
+    .where(ListEntry.person_id == bindparam("sid"), *_ENTRY_FILTER)
+    .order_by(ListEntry.published_on.desc())
+)
+_BAN_FILTER = (
+    Ban.starts_on <= bindparam("today"),
+    or_(Ban.ends_on.is_(None), Ban.ends_on >= bindparam("today")),
+    Ban.revoked_on.is_(None),
+)
+_BANS_OF_ENTITY = select(Ban).where(Ban.entity_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
+_BANS_OF_PERSON = select(Ban).where(Ban.person_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
+_DEPARTMENT_CODE = select(Department.code).where(Department.id == bindparam("id"))
+
+
+def _ban_dict(ban: Ban, rules: ListRules, department: str) -> dict[str, Any]:
+    return {
+        "id": ban.id,
+        "subject_name": ban.subject_name,
+        "scope": ban.scope,
+        "scope_name": rules.ban_scopes.get(ban.scope, ban.scope),
+        "domain": ban.domain,
+        "domain_name": rules.ban_domains.get(ban.domain, ban.domain),
+        "content": ban.content,
+        "basis": ban.basis,
+        "document_number": ban.document_number,
+        "department": department,
+        "starts_on": ban.starts_on.isoformat(),
+        "ends_on": ban.ends_on.isoformat() if ban.ends_on else None,
+        "permanent": ban.ends_on is None,
+        "revoked_on": None,
+    }
+
+
+def compute_check(
     session: Session,
     *,
     subject: str,
@@ -93,29 +159,41 @@ def run_check(
     cipher: FieldCipher,
     grade_provider: GradeProvider = subject_grade,
 ) -> CreditCheck:
-    """Check a subject (USCC or ID number) for an approval matter; the check is stored with what it showed."""
+    """Check a subject (USCC or ID number) for an approval matter: the check, with what it shows, not yet stored
+    (reads only, so the API can run it outside the write lock)."""
     rules = load_rules()
     if matter not in rules.matters:
         known = "、".join(f"{k}（{v}）" for k, v in rules.matters.items())
         reason = f"“{matter}”不是核查事项编码，可选：{known}"
         raise ValidationFailed(f"办理事项（matter）：{reason}", details=[{"field": "matter", "reason": reason}])
-    found = lists_service.find_subject(session, subject, cipher=cipher)
     kind, number = lists_service.classify_code(subject)
     today = get_clock().today()
-    dept = session.get(Department, department_id) if department_id is not None else None
-    entity_id = found.entity.id if found.entity else None
-    person_id = found.person.id if found.person else None
-    entries = lists_service.active_entries(session, entity_id=entity_id, person_id=person_id, on=today)
-    bans = lists_service.active_bans(session, entity_id=entity_id, person_id=person_id, on=today)
+    entity_id = person_id = None
+    subject_json: dict[str, Any]
+    if kind == "entity":
+        row = session.execute(_ENTITY, {"code": number}).first()
+        if row is not None:
+            entity_id = row.id
+            subject_json = {"kind": kind, "code": row.uscc, "name": row.name, "registered": True}
+    else:
+        row = session.execute(_PERSON, {"index": cipher.blind_index(number)}).first()
+        if row is not None:
+            person_id = row.id
+            subject_json = {"kind": kind, "code": row.id_masked, "name": row.name, "registered": True}
+    if row is None:
+        label = number if kind == "entity" else mask_id_number(number)
+        subject_json = {"kind": kind, "code": label, "name": None, "registered": False}
+        entries: list[Any] = []
+        bans: list[Ban] = []
+    else:
+        params = {"sid": entity_id or person_id, "today": today}
+        entries = list(session.execute(_ENTRIES_OF_ENTITY if entity_id else _ENTRIES_OF_PERSON, params))
+        bans = list(session.execute(_BANS_OF_ENTITY if entity_id else _BANS_OF_PERSON, params).scalars())
+    dept_code = _department_code(session, department_id)
     hits: list[tuple[str, str | None]] = [(e.list_type, e.domain) for e in entries] + [("ban", None) for _ in bans]
-    measures = applicable_measures(hits, matter=matter, department_code=dept.code if dept else None)
+    measures = applicable_measures(hits, matter=matter, department_code=dept_code)
     conclusion = conclusion_for(measures)
     grade = grade_provider(session, entity_id) if entity_id is not None else None
-    if found.entity is None and found.person is None:
-        label = number if kind == "entity" else lists_service.mask_id_number(number)
-        subject_json: dict[str, Any] = {"kind": kind, "code": label, "name": None, "registered": False}
-    else:
-        subject_json = {"kind": kind, "code": found.label, "name": found.name, "registered": True}
     result = {
         "subject": subject_json,
         "matter": {"code": matter, "name": rules.matters[matter]},
@@ -128,21 +206,20 @@ def run_check(
                 "reason": e.reason,
                 "basis": e.legal_basis,
                 "document_number": e.document_number,
-                "department": e.department.name,
+                "department": e.name,
                 "published_on": e.published_on.isoformat() if e.published_on else None,
                 "ends_on": e.ends_on.isoformat() if e.ends_on else None,
-                "as_responsible_person_of": e.extra.get("organisation") if e.parent_id else None,
+                "as_responsible_person_of": (e.extra or {}).get("organisation") if e.parent_id else None,
             }
             for e in entries
         ],
-        "bans": [lists_service.ban_json(b) for b in bans],
+        "bans": [_ban_dict(b, rules, _department_name(session, b.department_id)) for b in bans],
         "measures": [measure_json(m) for m in measures],
         "conclusion": conclusion,
         "conclusion_name": rules.conclusions[conclusion],  # type: ignore[index]
         "rules_version": rules.version,
         "note": None if subject_json["registered"] else "平台未查询到该主体的信用信息，可按一般程序办理。",
     }
-    now = get_clock().now()
     check = CreditCheck(
         code=f"HC{today:%Y%m%d}{secrets.token_hex(5).upper()}",
         subject_kind=kind if subject_json["registered"] else "unknown",
@@ -152,14 +229,57 @@ def run_check(
         matter=matter,
         department_id=department_id,
         checked_by=actor.label,
-        checked_at=now,
+        checked_at=get_clock().now(),
         checked_on=today,
         conclusion=conclusion,
         result=result,
     )
+    return check
+
+
+def run_check(
+    session: Session,
+    *,
+    subject: str,
+    matter: str,
+    department_id: int | None,
+    actor: Actor,
+    cipher: FieldCipher,
+    grade_provider: GradeProvider = subject_grade,
+) -> CreditCheck:
+    """Check a subject (USCC or ID number) for an approval matter; the check is stored with what it showed."""
+    check = compute_check(
+        session,
+        subject=subject,
+        matter=matter,
+        department_id=department_id,
+        actor=actor,
+        cipher=cipher,
+        grade_provider=grade_provider,
+    )
     session.add(check)
     session.flush()
     return check
+
+
+_DEPARTMENT_CODES: dict[int, str] = {}
+
+
+def _department_code(session: Session, department_id: int | None) -> str | None:
+    """A department's code (codes never change once issued, so they are remembered for the process)."""
+    if department_id is None:
+        return None
+    code = _DEPARTMENT_CODES.get(department_id)
+    if code is None:
+        code = session.execute(_DEPARTMENT_CODE, {"id": department_id}).scalar_one_or_none()
+        if code is not None:
+            _DEPARTMENT_CODES[department_id] = code
+    return code
+
+
+def _department_name(session: Session, department_id: int) -> str:
+    dept = session.get(Department, department_id)
+    return dept.name if dept else ""
 
 
 def check_json(check: CreditCheck) -> dict[str, Any]:
