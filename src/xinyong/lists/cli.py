@@ -18,6 +18,7 @@ def expire(
     """将列入期限已届满的名单记录移出（经名单状态机，信用记录置为“公示期满”，写审计日志）。"""
     from xinyong.cli import fail, out, unit_of_work
     from xinyong.core.audit import Actor
+    from xinyong.core.errors import DomainError
     from xinyong.lists import service
 
     day = None
@@ -26,8 +27,11 @@ def expire(
             day = date.fromisoformat(on)
         except ValueError:
             raise fail(f"日期“{on}”格式有误，应为YYYY-MM-DD。") from None
-    with unit_of_work() as (_db, session):
-        removed = service.expire_due(session, actor=Actor.system("cli:lists expire"), on=day)
+    try:
+        with unit_of_work() as (_db, session):
+            removed = service.expire_due(session, actor=Actor.system("cli:lists expire"), on=day)
+    except DomainError as exc:
+        raise fail(exc.message) from None
     out.print(f"{len(removed)}条名单记录列入期限届满，已移出。")
 
 

@@ -24,7 +24,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.errors import CalendarMissing, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import InvalidIdentifier, mask_id_number, validate_resident_id, validate_uscc
 from xinyong.disclosure.rules import add_months
 from xinyong.ingestion import files as ingestion_files
@@ -789,6 +789,7 @@ def remove(
     department_id: int | None,
     actor: Actor,
     enforce_owner: bool = True,
+    on: date | None = None,
 ) -> ListEntry:
     """Remove a published entry (expiry, early removal on application, revocation, performance)."""
     entry = get_entry(session, entry_id)
@@ -802,7 +803,7 @@ def remove(
         )
     check_transition(entry.status, REMOVED)
     rule = rule_for(entry.list_type)
-    today = get_clock().today()
+    today = on or get_clock().today()
     if not reason.strip():
         raise ValidationFailed("移出理由（reason）：必填项缺失", details=[{"field": "reason", "reason": "必填项缺失"}])
     if kind == "early":
@@ -818,7 +819,10 @@ def remove(
         raise Conflict(f"名单期限至{entry.ends_on.isoformat()}，尚未届满。")
     if kind == "performed" and entry.list_type != "judgment_debtor":
         raise ValidationFailed("“已履行义务移出”仅适用于失信被执行人名单。")
-    offline = get_calendar(session).add_working_days(today, rule.removal_offline_working_days)
+    try:
+        offline = get_calendar(session).add_working_days(today, rule.removal_offline_working_days)
+    except CalendarMissing:
+        offline = today  # the record leaves publicity today (below), so the deadline is met whatever the calendar
     for target in [entry, *session.execute(select(ListEntry).where(ListEntry.parent_id == entry.id)).scalars()]:
         target.removal_kind = kind
         target.removed_on = today
@@ -871,6 +875,7 @@ def expire_due(session: Session, *, actor: Actor, on: date | None = None) -> lis
             department_id=None,
             actor=actor,
             enforce_owner=False,
+            on=today,
         )
     return list(due)
 
