@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.lists import api as lists_api
+    from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
     from xinyong.portal import views as portal_views
     from xinyong.subjects import api as subjects_api
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(commitments_api.router)
     app.include_router(checks_api.router)
     app.include_router(lists_api.router)
+    app.include_router(supervision_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)

@@ -155,3 +155,46 @@ def test_a_ban_shows_on_the_public_profile(client: TestClient, db: Database, clo
     profile = client.get(f"/api/v1/subjects/{company_code(4)}").json()
     text = str(profile)
     assert "市场和行业禁入" in text and "终身" in text
+
+
+def test_supervision_over_the_api(client: TestClient, db: Database, clock: FixedClock) -> None:
+    _company(db, 5)
+    op = _auth(db, "operator")
+    campaign = client.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "食品安全专项治理",
+            "domain": "食品药品",
+            "goal": "整改",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-12-31",
+        },
+        headers=op,
+    )
+    assert campaign.status_code == 201, campaign.text
+    order = client.post(
+        "/api/v1/rectifications",
+        json={"subject": company_code(5), "content": "整改冷链", "working_days": 5, "campaign": campaign.json()["id"]},
+        headers=op,
+    )
+    assert order.status_code == 201 and order.json()["due_on"] == "2026-12-04"
+    missing = client.post("/api/v1/interviews", json={"kind": "warning", "subject": company_code(5)}, headers=op)
+    assert missing.status_code == 422
+    assert {"document_number", "participants", "record_text"} <= {
+        d["field"] for d in missing.json()["error"]["details"]
+    }
+    done = client.post(
+        "/api/v1/interviews",
+        json={
+            "kind": "warning",
+            "subject": company_code(5),
+            "order": order.json()["id"],
+            "document_number": "约1",
+            "participants": "执法人员2名；法定代表人",
+            "record_text": "告知逾期未整改的后果",
+        },
+        headers=op,
+    )
+    assert done.status_code == 201 and done.json()["kind_name"] == "警示约谈" and done.json()["record_id"]
+    progress = client.get(f"/api/v1/campaigns/{campaign.json()['id']}", headers=op).json()["progress"]
+    assert progress["targets"] == 1 and progress["interviews"] == 1

@@ -301,3 +301,12 @@ def test_a_subject_cannot_be_proposed_twice_for_the_same_list(session: Session, 
             actor=OPERATOR,
             cipher=CIPHER,
         )
+
+
+def test_three_years_on_the_abnormal_list_is_flagged_for_the_serious_list(session: Session, clock: FixedClock) -> None:
+    set_day(clock, 2026, 3, 2)
+    entry = to_published(session, clock, propose(session, list_type="abnormal", responsible=[]))
+    assert entry.ends_on is None  # until corrected
+    assert entry.published_on == date(2026, 3, 3)  # no statement window for this list: published the next day
+    assert service.escalation_due(session, on=date(2029, 3, 2)) == []
+    assert service.escalation_due(session, on=date(2029, 3, 3)) == [entry]

@@ -880,6 +880,25 @@ def expire_due(session: Session, *, actor: Actor, on: date | None = None) -> lis
     return list(due)
 
 
+def escalation_due(session: Session, *, on: date | None = None) -> list[ListEntry]:
+    """Entries on a list with an escalation rule for longer than its period (e.g. 3 years on the abnormal
+    operations list → the serious-dishonesty list), for the listing department to propose."""
+    today = on or get_clock().today()
+    out: list[ListEntry] = []
+    for list_type, rule in load_rules().lists.items():
+        if rule.escalate_after_months is None:
+            continue
+        rows = session.execute(
+            select(ListEntry).where(
+                ListEntry.list_type == list_type,
+                ListEntry.status == PUBLISHED,
+                ListEntry.published_on <= add_months(today, -rule.escalate_after_months),
+            )
+        ).scalars()
+        out.extend(rows)
+    return out
+
+
 def events(session: Session, entry_id: int) -> list[ListEvent]:
     """The steps of an entry, oldest first."""
     return list(

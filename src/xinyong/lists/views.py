@@ -67,6 +67,7 @@ def _lists_page(
             **_common(),
             "entries": service.list_entries(session, list_type=list_type or None),
             "proposals": service.pending_commitment_proposals(session, department_id=principal.department_id),
+            "escalations": service.escalation_due(session),
             "can_propose": principal.can("lists.propose"),
             "error": error,
             "form": form or {"list_type": "serious"},
