@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import TEST_SECRET
 from tests.ingestion.samples import company_code
 from tests.lists.support import person_id
-from tests.lists.test_supervision import COURT_CSV
+from tests.lists.test_lists_supervision import COURT_CSV
 
 COURT_USCC = next(
     d["uscc"]
