@@ -139,6 +139,10 @@ def _daily_refresh(app: FastAPI) -> None:
             if disclosure_service.refresh_due(session):
                 result = disclosure_service.refresh(session, actor=Actor.system("disclosure.refresh"))
                 log.info("publicity refresh: %s records reached the end of publicity", result.expired)
+                from xinyong.lists import service as lists_service
+
+                removed = lists_service.expire_due(session, actor=Actor.system("lists.expire"))
+                log.info("list expiry: %s entries reached the end of their period", len(removed))
     except Exception:  # a failed job must not keep the platform from starting; the CLI can be run by hand
         log.exception("publicity refresh at start-up failed")
 
@@ -175,6 +179,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.accounts import views as accounts_views
     from xinyong.catalog import api as catalog_api
     from xinyong.catalog import views as catalog_views
+    from xinyong.checks import api as checks_api
+    from xinyong.checks import views as checks_views
     from xinyong.commitments import api as commitments_api
     from xinyong.commitments import views as commitments_views
     from xinyong.education import views as education_views
@@ -183,6 +189,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.inspections import views as inspections_views
+    from xinyong.lists import api as lists_api
+    from xinyong.lists import supervision_api
+    from xinyong.lists import views as lists_views
     from xinyong.portal import views as portal_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
@@ -194,6 +203,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)
     app.include_router(evaluation_api.router)
+    app.include_router(checks_api.router)
+    app.include_router(lists_api.router)
+    app.include_router(supervision_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
@@ -206,6 +218,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(education_views.router)
     app.include_router(inspections_views.router)
     app.include_router(evaluation_views.router)
+    app.include_router(checks_views.router)
+    app.include_router(lists_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

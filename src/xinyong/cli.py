@@ -35,6 +35,9 @@ def _add_domain_commands() -> None:
     from xinyong.disclosure.cli import disclosure_app
 
     app.add_typer(disclosure_app, name="disclosure")
+    from xinyong.lists.cli import lists_app
+
+    app.add_typer(lists_app, name="lists")
 
     from xinyong.inspections.cli import register as register_inspections
 

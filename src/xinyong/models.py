@@ -2,6 +2,7 @@
 
 from xinyong.accounts import models as accounts_models
 from xinyong.catalog import models as catalog_models
+from xinyong.checks import models as checks_models
 from xinyong.commitments import models as commitments_models
 from xinyong.core import audit, calendar
 from xinyong.core.db import Base
@@ -10,6 +11,7 @@ from xinyong.education import models as education_models
 from xinyong.evaluation import models as evaluation_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.inspections import models as inspections_models
+from xinyong.lists import models as lists_models
 from xinyong.records import models as records_models
 from xinyong.subjects import models as subjects_models
 
@@ -19,12 +21,14 @@ __all__ = [
     "audit",
     "calendar",
     "catalog_models",
+    "checks_models",
     "commitments_models",
     "disclosure_models",
     "education_models",
     "evaluation_models",
     "ingestion_models",
     "inspections_models",
+    "lists_models",
     "records_models",
     "subjects_models",
 ]

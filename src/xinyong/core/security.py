@@ -51,13 +51,18 @@ _DEPARTMENT = _STAFF | {
     "inspections.manage",
     "evaluation.industry",
     "warnings.handle",
+    "lists.read",
+    "lists.propose",
+    "bans.manage",
+    "checks.run",
+    "supervision.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register", "evaluation.own"}),
     "operator": _DEPARTMENT,
-    "reviewer": _DEPARTMENT,
+    "reviewer": _DEPARTMENT | {"lists.decide"},
     "inspector": _STAFF | {"inspections.perform"},
     "admin": _DEPARTMENT
     | {
@@ -69,11 +74,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "subjects.review",
         "commitments.matters",
         "evaluation.manage",
+        "lists.decide",
+        "checks.stats",
     },
     "auditor": frozenset(
         {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
     ),
-    "client": frozenset({"subjects.read"}),
+    "client": frozenset({"subjects.read", "checks.run"}),
 }
 
 PERMISSION_LABELS: dict[str, str] = {
@@ -105,6 +112,13 @@ PERMISSION_LABELS: dict[str, str] = {
     "evaluation.industry": "导入行业信用评价",
     "evaluation.own": "查看本单位信用等级",
     "warnings.handle": "签收和处置信用预警",
+    "lists.read": "查看名单",
+    "lists.propose": "提出列入申请、送达告知、记录陈述申辩",
+    "lists.decide": "审核列入决定、公布和移出名单",
+    "bans.manage": "登记市场和行业禁入决定",
+    "checks.run": "办理事项时进行信用核查并反馈",
+    "checks.stats": "查看信用核查统计",
+    "supervision.manage": "整改、约谈与专项治理",
 }
 
 

@@ -1017,6 +1017,9 @@ def generate(
     from xinyong.evaluation import demo as evaluation_demo
 
     evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded
+    from xinyong.lists import demo as lists_demo
+
+    lists_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

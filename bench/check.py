@@ -1,0 +1,343 @@
+"""Benchmark: the credit check API against a bare FastAPI endpoint, same run, same load tool.
+
+    python bench/check.py [--entities 100000] [--records-per-entity 10] [--db PATH] [--reuse] [--postgres URL]
+                          [--requests 3000] [--threads 4]
+
+Target (issue #8): credit check p99 <= 10 ms and throughput >= half of a bare FastAPI endpoint returning a constant
+JSON body, one server process. Both servers run as separate single-process uvicorn instances (``--workers 1``), the
+load tool is the same httpx client code (keep-alive connections, one per thread) for both:
+
+* latency: one client thread, requests one after another (p50 / p99 of the full HTTP round trip);
+* throughput: ``--threads`` client threads at once, requests per second over the whole run.
+
+The check requests mix subjects like an approval desk would: half random entities, a quarter entities on a list or
+under a ban, a quarter ID numbers of the legal representatives of listed entities; matters at random. Every check
+is authenticated with a bearer token and writes its check row (the query log), as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from sqlalchemy import insert, select, text
+
+from xinyong.accounts import service as accounts
+from xinyong.catalog import service as catalog_service
+from xinyong.core import calendar as calendar_service
+from xinyong.core.audit import Actor
+from xinyong.core.clock import get_clock
+from xinyong.core.crypto import get_cipher
+from xinyong.core.db import Database, upgrade
+from xinyong.demo import service as demo
+from xinyong.lists.models import Ban, ListEntry
+from xinyong.lists.rules import load_rules
+from xinyong.subjects import service as subjects_service
+from xinyong.subjects.models import Entity, Person, Relation
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+BARE_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/api/v1/checks")
+def bare() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+
+
+def prepare(url: str, entities: int, per_entity: float, listed_share: float) -> float:
+    """A demo city, then list entries for a share of the entities and bans for a tenth of that share."""
+    upgrade(url)
+    db = Database(url)
+    actor = Actor.system("bench")
+    with db.session() as s:
+        subjects_service.load_reference_data(s, actor=actor)
+        calendar_service.seed_from_chinesecalendar(s, actor=actor)
+        catalog_service.load_shipped(s, actor=actor)
+    started = time.perf_counter()
+    demo.generate(db, entities=entities, secret_key=SECRET, records_per_entity=per_entity)
+    rng = random.Random(8)
+    today = get_clock().today()
+    now = get_clock().now()
+    with db.session() as s:
+        ids = list(s.execute(select(Entity.id, Entity.name, Entity.uscc)).all())
+        dept = subjects_service.department_by_code(s, "scjg")
+        chosen = rng.sample(ids, int(len(ids) * listed_share))
+        entries = []
+        for i, (eid, name, uscc) in enumerate(chosen):
+            list_type = ("serious", "key_attention", "abnormal", "red")[i % 4]
+            entries.append(
+                {
+                    "list_type": list_type,
+                    "domain": "food_drugs" if list_type == "key_attention" else None,
+                    "entity_id": eid,
+                    "person_id": None,
+                    "subject_name": name,
+                    "subject_code": uscc,
+                    "department_id": dept.id,
+                    "status": "published",
+                    "reason": "基准测试数据",
+                    "legal_basis": "基准测试",
+                    "basis_record_ids": [],
+                    "responsible": [],
+                    "proposed_on": today - timedelta(days=30),
+                    "proposed_by": "bench",
+                    "decided_on": today - timedelta(days=20),
+                    "document_number": f"BENCH-{i}",
+                    "published_on": today - timedelta(days=20),
+                    "ends_on": today + timedelta(days=700),
+                    "extra": {},
+                    "created_at": now,
+                }
+            )
+        for start in range(0, len(entries), 5000):
+            s.execute(insert(ListEntry), entries[start : start + 5000])
+        bans = [
+            {
+                "entity_id": eid,
+                "person_id": None,
+                "subject_name": name,
+                "scope": "industry",
+                "domain": "food_drugs",
+                "content": "基准测试禁入",
+                "basis": "基准测试",
+                "document_number": f"BENCH-BAN-{i}",
+                "starts_on": today - timedelta(days=10),
+                "ends_on": None,
+                "department_id": dept.id,
+                "created_at": now,
+                "created_by": "bench",
+            }
+            for i, (eid, name, _uscc) in enumerate(chosen[: max(1, len(chosen) // 10)])
+        ]
+        s.execute(insert(Ban), bans)
+    with db.write_engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    db.dispose()
+    return time.perf_counter() - started
+
+
+def subjects_for(url: str, n: int) -> tuple[list[str], dict[str, Any]]:
+    """Check subjects in the mix described above, and the database's sizes."""
+    db = Database(url)
+    cipher = get_cipher(SECRET)
+    rng = random.Random(9)
+    with db.session() as s:
+        counts = s.execute(
+            text(
+                "SELECT (SELECT count(*) FROM entity), (SELECT count(*) FROM credit_record),"
+                " (SELECT count(*) FROM list_entry), (SELECT count(*) FROM list_ban)"
+            )
+        ).one()
+        anyone = list(
+            s.execute(
+                text("SELECT uscc FROM entity WHERE uscc IS NOT NULL ORDER BY random() LIMIT :n"), {"n": n}
+            ).scalars()
+        )
+        listed = list(
+            s.execute(
+                select(Entity.uscc)
+                .join(ListEntry, ListEntry.entity_id == Entity.id)
+                .where(Entity.uscc.is_not(None))
+                .limit(n)
+            ).scalars()
+        )
+        people = [
+            cipher.decrypt(c)
+            for c in s.execute(
+                select(Person.id_cipher)
+                .join(Relation, Relation.person_id == Person.id)
+                .join(ListEntry, ListEntry.entity_id == Relation.entity_id)
+                .where(Relation.role == "legal_rep")
+                .limit(n)
+            ).scalars()
+        ]
+        token, _row = accounts.create_token(s, department_code="fgj", role="client", actor=Actor.system("bench"))
+    db.dispose()
+    mix = []
+    for i in range(n):
+        pool = anyone if i % 4 in (0, 1) or not listed else (listed if i % 4 == 2 or not people else people)
+        mix.append(rng.choice(pool))
+    sizes = {"entities": counts[0], "records": counts[1], "list_entries": counts[2], "bans": counts[3], "token": token}
+    return mix, sizes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *args,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def load(
+    base: str, bodies: list[dict[str, str]], headers: dict[str, str], threads: int, path: str = "/api/v1/checks"
+) -> tuple[list[float], float]:
+    """Send every body once, spread over threads; latencies (ms) and requests per second."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def worker(part: list[dict[str, str]]) -> None:
+        mine = []
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            for body in part:
+                t0 = time.perf_counter()
+                r = client.post(path, json=body) if path == "/api/v1/checks" else client.get(path)
+                mine.append((time.perf_counter() - t0) * 1000)
+                if r.status_code >= 300:
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+        with lock:
+            latencies.extend(mine)
+
+    parts = [bodies[i::threads] for i in range(threads)]
+    started = time.perf_counter()
+    workers = [threading.Thread(target=worker, args=(p,)) for p in parts]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, first: {errors[0]}")
+    return latencies, len(bodies) / elapsed
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1]
+
+
+def measure(
+    base: str, bodies: list[dict[str, str]], headers: dict[str, str], threads: int, path: str = "/api/v1/checks"
+) -> dict[str, float]:
+    load(base, bodies[:200], headers, 1, path)  # warm-up
+    seq, _ = load(base, bodies, headers, 1, path)
+    _, rps = load(base, bodies, headers, threads, path)
+    return {"p50": pct(seq, 50), "p99": pct(seq, 99), "rps": rps}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--records-per-entity", type=float, default=10.0)
+    parser.add_argument("--listed-share", type=float, default=0.02)
+    parser.add_argument("--db", type=Path, help="SQLite file to build (or reuse with --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="use the database as it is")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database bench_check is created)")
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    if args.postgres:
+        import psycopg
+
+        admin = args.postgres
+        url = admin.rsplit("/", 1)[0] + "/bench_check"
+        if not args.reuse:
+            with psycopg.connect(admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+                c.execute("DROP DATABASE IF EXISTS bench_check WITH (FORCE)")
+                c.execute("CREATE DATABASE bench_check")
+    else:
+        path = args.db or Path(tempfile.mkdtemp()) / "check.db"
+        if path.exists() and not args.reuse:
+            path.unlink()
+        url = f"sqlite:///{path}"
+    if not args.reuse:
+        seconds = prepare(url, args.entities, args.records_per_entity, args.listed_share)
+        print(f"generated in {seconds:.0f} s")
+    mix, sizes = subjects_for(url, args.requests)
+    rng = random.Random(10)
+    matters = list(load_rules().matters)
+    bodies = [{"subject": s, "matter": rng.choice(matters)} for s in mix]
+    headers = {"Authorization": f"Bearer {sizes.pop('token')}"}
+    print("size:", ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "XINYONG_DATABASE_URL": url,
+            "XINYONG_SECRET_KEY": SECRET,
+            "XINYONG_MODE": "test",
+            "XINYONG_DISCLOSURE_REFRESH_ON_STARTUP": "false",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+        }
+    )
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "bare_app.py").write_text(BARE_APP, "utf-8")
+        bare_env = dict(env, PYTHONPATH=tmp)
+        for name, server_args, server_env in (
+            ("bare FastAPI (constant JSON)", ["bare_app:app"], bare_env),
+            ("credit check", ["--factory", "xinyong.app:create_app"], env),
+        ):
+            port = free_port()
+            proc = start_server(server_args, server_env, port)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                if name == "credit check":  # the platform's own floor: same app, middleware, constant JSON
+                    results["platform /healthz"] = measure(base, bodies, headers, args.threads, "/healthz")
+                results[name] = measure(base, bodies, headers, args.threads)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{backend}, {args.requests} requests, latency: 1 client thread; throughput: {args.threads} threads")
+    for name, r in results.items():
+        print(f"  {name:30s} p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  {r['rps']:7.0f} req/s")
+    bare, check = results["bare FastAPI (constant JSON)"], results["credit check"]
+    ratio = check["rps"] / bare["rps"]
+    print(f"throughput ratio check/bare: {ratio:.2f} (target >= 0.5); check p99 {check['p99']:.2f} ms (target <= 10)")
+    floor = results["platform /healthz"]
+    print(
+        f"platform /healthz vs bare: {floor['rps'] / bare['rps']:.2f}; check vs platform /healthz: "
+        f"{check['rps'] / floor['rps']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""JSON routes of the credit check (v1 contract): run a check, record the approver's feedback, statistics."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import insert
+
+from xinyong.checks import service
+from xinyong.checks.models import CreditCheck
+from xinyong.core.crypto import get_cipher
+from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
+from xinyong.core.web import AppSettings, DbSession, csrf_protect, get_database, get_principal, requires
+
+router = APIRouter(prefix="/api/v1", tags=["信用核查"])
+
+Checker = Annotated[Principal, Depends(requires("checks.run"))]
+Stats = Annotated[Principal, Depends(requires("checks.stats"))]
+
+
+class CheckIn(BaseModel):
+    """What the approval system sends: the subject's USCC or ID number and the approval matter code."""
+
+    subject: str
+    matter: str
+
+
+class MeasureFeedback(BaseModel):
+    """Whether one applicable measure was applied, and why not."""
+
+    code: str | None = None
+    applied: bool | None = None
+    reason: str | None = None
+
+
+class FeedbackIn(BaseModel):
+    """What the approver did: outcome (approved / restricted / refused) and every applicable measure."""
+
+    outcome: str | None = None
+    measures: list[MeasureFeedback] = []
+    note: str | None = None
+
+
+class ApprovalsIn(BaseModel):
+    """How many approvals of a matter the department handled in a month."""
+
+    matter: str
+    period: str
+    approvals: int
+
+
+# Checks are written one at a time by this process: a check holds the database's write lock only for its one
+# INSERT, and concurrent checks wait on this lock instead of SQLite's sleeping busy handler.
+_WRITE_LOCK = threading.Lock()
+
+
+def _check_principal(request: Request, _csrf: Annotated[None, Depends(csrf_protect)]) -> Principal:
+    """The caller, resolved in a read-only unit of work (a POST would otherwise take the write lock at once)."""
+    with get_database(request).session(write=False) as session:
+        principal = get_principal(request, session)
+    if not principal.can("checks.run"):
+        if not principal.is_authenticated:
+            raise NotAuthenticated("请先登录。")
+        raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{PERMISSION_LABELS['checks.run']}”权限。")
+    return principal
+
+
+_check_principal.xinyong_permission = "checks.run"  # type: ignore[attr-defined]
+
+
+@router.post("/checks", status_code=201, summary="信用核查（审批办理时调用）")
+def run_check(
+    body: CheckIn,
+    request: Request,
+    settings: AppSettings,
+    principal: Annotated[Principal, Depends(_check_principal)],
+) -> JSONResponse:
+    """Grade, active list entries and bans with basis and dates, the measures for this matter, the conclusion."""
+    db = get_database(request)
+    with db.session(write=False) as session:
+        check = service.compute_check(
+            session,
+            subject=body.subject,
+            matter=body.matter,
+            department_id=principal.department_id,
+            actor=principal.actor(),
+            cipher=get_cipher(settings.secret_key),
+        )
+    row = {c.key: getattr(check, c.key) for c in CreditCheck.__table__.columns if c.key != "id"}
+    with _WRITE_LOCK, db.session() as session:
+        session.execute(insert(CreditCheck), [row])  # the query log row; no ORM unit of work needed
+    return JSONResponse(service.check_json(check), status_code=201)
+
+
+@router.get("/checks/statistics", summary="信用核查统计")
+def statistics(session: DbSession, _: Stats) -> dict[str, Any]:
+    """Checks per department and matter, feedback completeness and coverage of reported approvals."""
+    rows = service.statistics(session)
+    return {
+        "rows": [
+            {
+                "department": r.department,
+                "matter": r.matter,
+                "matter_name": r.matter_name,
+                "checks": r.checks,
+                "with_feedback": r.with_feedback,
+                "feedback_rate": r.feedback_rate,
+                "restricted": r.restricted,
+                "approvals": r.approvals,
+                "coverage": r.coverage,
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.post("/checks/approvals", summary="报送办件量（用于核查覆盖率）")
+def approvals(body: ApprovalsIn, session: DbSession, principal: Checker) -> dict[str, Any]:
+    """Report the month's approvals of a matter."""
+    row = service.report_approvals(
+        session,
+        department_id=principal.department_id,
+        matter=body.matter,
+        period=body.period,
+        approvals=body.approvals,
+        actor=principal.actor(),
+    )
+    return {"matter": row.matter, "period": row.period, "approvals": row.approvals}
+
+
+@router.get("/checks/{code}", summary="查询一次信用核查")
+def get_check(code: str, session: DbSession, principal: Checker) -> dict[str, Any]:
+    """A check of the caller's department, with its feedback."""
+    check = service.get_check(session, code)
+    if check.department_id != principal.department_id and not principal.can("checks.stats"):
+        raise NotFound(f"核查记录{code}不存在。")
+    return service.check_json(check)
+
+
+@router.post("/checks/{code}/feedback", summary="反馈办理结果和措施实施情况")
+def feedback(code: str, body: FeedbackIn, session: DbSession, principal: Checker) -> dict[str, Any]:
+    """Record the outcome and, for every applicable measure, whether it was applied and why not."""
+    check = service.record_feedback(
+        session,
+        code=code,
+        values=body.model_dump(),
+        department_id=principal.department_id,
+        actor=principal.actor(),
+    )
+    return service.check_json(check)

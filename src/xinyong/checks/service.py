@@ -1,0 +1,509 @@
+"""The credit check every approval calls (T22): grade, list hits, bans, the measures that apply, a conclusion, and
+what the approver did ("应查必查、奖惩到位")."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from xinyong.checks.models import ApprovalReport, CreditCheck
+from xinyong.core.audit import Actor
+from xinyong.core.audit import record as audit
+from xinyong.core.clock import get_clock
+from xinyong.core.crypto import FieldCipher
+from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.identifiers import mask_id_number
+from xinyong.lists import service as lists_service
+from xinyong.lists.models import Ban, ListEntry
+from xinyong.lists.rules import ListRules, Measure, load_rules
+from xinyong.subjects.models import Department, Entity, Person
+
+GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
+GradeProvider = Callable[[Session, int], GradeInfo | None]
+
+OUTCOMES = {"approved": "准予办理", "restricted": "依法限制后办理", "refused": "不予办理"}
+EFFECT_ORDER = {"deny": 0, "restrict": 1, "incentive": 2}
+
+
+def subject_grade(session: Session, entity_id: int) -> GradeInfo | None:
+    """The entity's grades from the evaluation, or None when it has not been graded.
+
+    ``{"overall": A–D, "public": the public credit evaluation grade, "model": version, "domains": {domain code:
+    grade}}``; ``domains`` lists the domains where an industry evaluation changed the grade, every other domain has
+    the public grade. Two primary-key lookups, so a check stays fast.
+    """
+    from xinyong.evaluation.models import DomainGrade, EntityGrade
+
+    current = session.get(EntityGrade, entity_id)
+    if current is None:
+        return None
+    rows = session.execute(select(DomainGrade.domain_code, DomainGrade.grade).where(DomainGrade.entity_id == entity_id))
+    return {
+        "overall": current.overall_grade,
+        "public": current.grade,
+        "model": current.model_version,
+        "domains": {code: grade for code, grade in rows},
+    }
+
+
+def applicable_measures(
+    hits: list[tuple[str, str | None]], *, matter: str, department_code: str | None
+) -> list[Measure]:
+    """The measures of the list that bite for these (list type, domain) hits, this matter and this department."""
+    out: list[Measure] = []
+    for m in load_rules().measures:
+        if matter not in m.matters:
+            continue
+        if department_code is not None and "*" not in m.departments and department_code not in m.departments:
+            continue
+        if any(lt in m.lists and (not m.domains or dom in m.domains) for lt, dom in hits):
+            out.append(m)
+    return sorted(out, key=lambda m: (EFFECT_ORDER[m.effect], m.code))
+
+
+def conclusion_for(measures: list[Measure]) -> str:
+    """不予办理 when a measure denies, 依法限制 when one restricts, otherwise 可办理."""
+    effects = {m.effect for m in measures}
+    if "deny" in effects:
+        return "deny"
+    if "restrict" in effects:
+        return "restrict"
+    return "allow"
+
+
+def measure_json(m: Measure) -> dict[str, Any]:
+    """A measure as the check and the public list show it."""
+    rules = load_rules()
+    return {
+        "code": m.code,
+        "content": m.content,
+        "kind": m.kind,
+        "kind_name": rules.measure_kinds[m.kind],
+        "effect": m.effect,
+        "legal_basis": m.legal_basis,
+        "departments": m.departments,
+        "lists": [rules.list_name(x) for x in m.lists],
+        "domains": [rules.key_attention_domains[d] for d in m.domains],
+        "matters": [rules.matters[x] for x in m.matters],
+    }
+
+
+# The check is on every approval's path: its queries are built once (bound parameters, compiled once by
+# SQLAlchemy's cache) and return plain rows, not ORM objects.
+_ENTITY = select(Entity.id, Entity.name, Entity.uscc).where(Entity.uscc == bindparam("code"))
+_PERSON = select(Person.id, Person.name, Person.id_masked).where(
+    Person.id_type == "身份证", Person.id_index == bindparam("index")
+)
+_ENTRY_COLUMNS = (
+    ListEntry.list_type,
+    ListEntry.domain,
+    ListEntry.reason,
+    ListEntry.legal_basis,
+    ListEntry.document_number,
+    Department.name,
+    ListEntry.published_on,
+    ListEntry.ends_on,
+    ListEntry.parent_id,
+    ListEntry.extra,
+)
+_ENTRY_FILTER = (
+    ListEntry.status == "published",
+    ListEntry.published_on <= bindparam("today"),
+    or_(ListEntry.ends_on.is_(None), ListEntry.ends_on >= bindparam("today")),
+)
+_ENTRIES_OF_ENTITY = (
+    select(*_ENTRY_COLUMNS)
+    .join(Department, Department.id == ListEntry.department_id)
+    .where(ListEntry.entity_id == bindparam("sid"), *_ENTRY_FILTER)
+    .order_by(ListEntry.published_on.desc())
+)
+_ENTRIES_OF_PERSON = (
+    select(*_ENTRY_COLUMNS)
+    .join(Department, Department.id == ListEntry.department_id)
+    .where(ListEntry.person_id == bindparam("sid"), *_ENTRY_FILTER)
+    .order_by(ListEntry.published_on.desc())
+)
+_BAN_FILTER = (
+    Ban.starts_on <= bindparam("today"),
+    or_(Ban.ends_on.is_(None), Ban.ends_on >= bindparam("today")),
+    Ban.revoked_on.is_(None),
+)
+_BANS_OF_ENTITY = select(Ban).where(Ban.entity_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
+_BANS_OF_PERSON = select(Ban).where(Ban.person_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
+_DEPARTMENT_CODE = select(Department.code).where(Department.id == bindparam("id"))
+
+
+def _ban_dict(ban: Ban, rules: ListRules, department: str) -> dict[str, Any]:
+    return {
+        "id": ban.id,
+        "subject_name": ban.subject_name,
+        "scope": ban.scope,
+        "scope_name": rules.ban_scopes.get(ban.scope, ban.scope),
+        "domain": ban.domain,
+        "domain_name": rules.ban_domains.get(ban.domain, ban.domain),
+        "content": ban.content,
+        "basis": ban.basis,
+        "document_number": ban.document_number,
+        "department": department,
+        "starts_on": ban.starts_on.isoformat(),
+        "ends_on": ban.ends_on.isoformat() if ban.ends_on else None,
+        "permanent": ban.ends_on is None,
+        "revoked_on": None,
+    }
+
+
+def compute_check(
+    session: Session,
+    *,
+    subject: str,
+    matter: str,
+    department_id: int | None,
+    actor: Actor,
+    cipher: FieldCipher,
+    grade_provider: GradeProvider = subject_grade,
+) -> CreditCheck:
+    """Check a subject (USCC or ID number) for an approval matter: the check, with what it shows, not yet stored
+    (reads only, so the API can run it outside the write lock)."""
+    rules = load_rules()
+    if matter not in rules.matters:
+        known = "、".join(f"{k}（{v}）" for k, v in rules.matters.items())
+        reason = f"“{matter}”不是核查事项编码，可选：{known}"
+        raise ValidationFailed(f"办理事项（matter）：{reason}", details=[{"field": "matter", "reason": reason}])
+    kind, number = lists_service.classify_code(subject)
+    today = get_clock().today()
+    entity_id = person_id = None
+    subject_json: dict[str, Any]
+    if kind == "entity":
+        row = session.execute(_ENTITY, {"code": number}).first()
+        if row is not None:
+            entity_id = row.id
+            subject_json = {"kind": kind, "code": row.uscc, "name": row.name, "registered": True}
+    else:
+        row = session.execute(_PERSON, {"index": cipher.blind_index(number)}).first()
+        if row is not None:
+            person_id = row.id
+            subject_json = {"kind": kind, "code": row.id_masked, "name": row.name, "registered": True}
+    if row is None:
+        label = number if kind == "entity" else mask_id_number(number)
+        subject_json = {"kind": kind, "code": label, "name": None, "registered": False}
+        entries: list[Any] = []
+        bans: list[Ban] = []
+    else:
+        params = {"sid": entity_id or person_id, "today": today}
+        entries = list(session.execute(_ENTRIES_OF_ENTITY if entity_id else _ENTRIES_OF_PERSON, params))
+        bans = list(session.execute(_BANS_OF_ENTITY if entity_id else _BANS_OF_PERSON, params).scalars())
+    dept_code = _department_code(session, department_id)
+    hits: list[tuple[str, str | None]] = [(e.list_type, e.domain) for e in entries] + [("ban", None) for _ in bans]
+    measures = applicable_measures(hits, matter=matter, department_code=dept_code)
+    conclusion = conclusion_for(measures)
+    grade = grade_provider(session, entity_id) if entity_id is not None else None
+    result = {
+        "subject": subject_json,
+        "matter": {"code": matter, "name": rules.matters[matter]},
+        "grade": grade,
+        "lists": [
+            {
+                "list_type": e.list_type,
+                "list_name": rules.list_name(e.list_type),
+                "domain": rules.key_attention_domains.get(e.domain or ""),
+                "reason": e.reason,
+                "basis": e.legal_basis,
+                "document_number": e.document_number,
+                "department": e.name,
+                "published_on": e.published_on.isoformat() if e.published_on else None,
+                "ends_on": e.ends_on.isoformat() if e.ends_on else None,
+                "as_responsible_person_of": (e.extra or {}).get("organisation") if e.parent_id else None,
+            }
+            for e in entries
+        ],
+        "bans": [_ban_dict(b, rules, _department_name(session, b.department_id)) for b in bans],
+        "measures": [measure_json(m) for m in measures],
+        "conclusion": conclusion,
+        "conclusion_name": rules.conclusions[conclusion],  # type: ignore[index]
+        "rules_version": rules.version,
+        "note": None if subject_json["registered"] else "平台未查询到该主体的信用信息，可按一般程序办理。",
+    }
+    check = CreditCheck(
+        code=f"HC{today:%Y%m%d}{secrets.token_hex(5).upper()}",
+        subject_kind=kind if subject_json["registered"] else "unknown",
+        entity_id=entity_id,
+        person_id=person_id,
+        subject_label=str(subject_json["code"]),
+        matter=matter,
+        department_id=department_id,
+        checked_by=actor.label,
+        checked_at=get_clock().now(),
+        checked_on=today,
+        conclusion=conclusion,
+        result=result,
+    )
+    return check
+
+
+def run_check(
+    session: Session,
+    *,
+    subject: str,
+    matter: str,
+    department_id: int | None,
+    actor: Actor,
+    cipher: FieldCipher,
+    grade_provider: GradeProvider = subject_grade,
+) -> CreditCheck:
+    """Check a subject (USCC or ID number) for an approval matter; the check is stored with what it showed."""
+    check = compute_check(
+        session,
+        subject=subject,
+        matter=matter,
+        department_id=department_id,
+        actor=actor,
+        cipher=cipher,
+        grade_provider=grade_provider,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+_DEPARTMENT_CODES: dict[int, str] = {}
+
+
+def _department_code(session: Session, department_id: int | None) -> str | None:
+    """A department's code (codes never change once issued, so they are remembered for the process)."""
+    if department_id is None:
+        return None
+    code = _DEPARTMENT_CODES.get(department_id)
+    if code is None:
+        code = session.execute(_DEPARTMENT_CODE, {"id": department_id}).scalar_one_or_none()
+        if code is not None:
+            _DEPARTMENT_CODES[department_id] = code
+    return code
+
+
+def _department_name(session: Session, department_id: int) -> str:
+    dept = session.get(Department, department_id)
+    return dept.name if dept else ""
+
+
+def check_json(check: CreditCheck) -> dict[str, Any]:
+    """The check as the API returns it."""
+    return {
+        "id": check.code,
+        "checked_at": check.checked_at.isoformat(),
+        **check.result,
+        "feedback": (
+            {
+                "outcome": check.outcome,
+                "outcome_name": OUTCOMES.get(check.outcome or ""),
+                "measures": (check.feedback or {}).get("measures", []),
+                "note": check.feedback_note,
+                "by": check.feedback_by,
+                "at": check.feedback_at.isoformat() if check.feedback_at else None,
+            }
+            if check.feedback_at
+            else None
+        ),
+    }
+
+
+def get_check(session: Session, code: str) -> CreditCheck:
+    """A check by its id."""
+    check = session.execute(select(CreditCheck).where(CreditCheck.code == code)).scalar_one_or_none()
+    if check is None:
+        raise NotFound(f"核查记录{code}不存在。")
+    return check
+
+
+def record_feedback(
+    session: Session, *, code: str, values: dict[str, Any], department_id: int | None, actor: Actor
+) -> CreditCheck:
+    """Record what the approver did: the outcome and, for every applicable measure, applied or not and why.
+
+    Only measures in the measures list, and among them only those this check found applicable, may be applied.
+    """
+    check = get_check(session, code)
+    if check.department_id != department_id:
+        raise PermissionDenied("只有发起核查的部门可以反馈办理结果。")
+    if check.feedback_at is not None:
+        raise Conflict(f"核查{check.code}已于{check.feedback_at:%Y-%m-%d}反馈办理结果，不能重复反馈。")
+    rules = load_rules()
+    errors: list[dict[str, str]] = []
+
+    def add(key: str, name: str, reason: str) -> None:
+        errors.append({"field": key, "name": name, "reason": reason})
+
+    outcome = str(values.get("outcome") or "").strip()
+    if not outcome:
+        add("outcome", "办理结果", "必填项缺失")
+    elif outcome not in OUTCOMES:
+        add("outcome", "办理结果", f"“{outcome}”无效，可选：{'、'.join(f'{k}（{v}）' for k, v in OUTCOMES.items())}")
+    applicable = {m["code"] for m in check.result.get("measures", [])}
+    given = values.get("measures") or []
+    seen: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(given):
+        where = f"第{i + 1}项措施"
+        code_ = str((item or {}).get("code") or "").strip()
+        if not code_:
+            add("measures", "措施", f"{where}的措施编码缺失")
+            continue
+        if rules.measure(code_) is None:
+            add("measures", "措施", f"措施{code_}不在失信惩戒（守信激励）措施清单中，不得实施")
+            continue
+        if code_ not in applicable:
+            add("measures", "措施", f"措施{code_}不适用于本次核查的主体和事项")
+            continue
+        applied = item.get("applied")
+        if applied not in (True, False):
+            add("measures", "措施", f"措施{code_}须注明是否实施（applied：true/false）")
+            continue
+        reason = str(item.get("reason") or "").strip()
+        if applied is False and not reason:
+            add("measures", "措施", f"措施{code_}未实施的，须说明理由（reason）")
+            continue
+        seen[code_] = {"code": code_, "applied": applied, "reason": reason or None}
+    missing = sorted(applicable - set(seen))
+    if missing:
+        add("measures", "措施", f"以下适用措施未反馈实施情况：{'、'.join(missing)}")
+    deny_applied = [c for c, v in seen.items() if v["applied"] and (m := rules.measure(c)) and m.effect == "deny"]
+    if deny_applied and outcome == "approved":
+        add("outcome", "办理结果", f"已实施不予办理类措施（{'、'.join(deny_applied)}），办理结果不能为准予办理")
+    if errors:
+        text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in errors)
+        raise ValidationFailed(f"办理结果反馈有误，未保存：{text}", details=errors)
+    check.outcome = outcome
+    check.feedback = {"measures": [seen[c] for c in sorted(seen)]}
+    check.feedback_note = str(values.get("note") or "").strip() or None
+    check.feedback_at = get_clock().now()
+    check.feedback_by = actor.label
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="check.feedback",
+        object_type="credit_check",
+        object_id=check.id,
+        detail={"code": check.code, "outcome": outcome, "measures": check.feedback["measures"]},
+    )
+    return check
+
+
+def report_approvals(
+    session: Session, *, department_id: int | None, matter: str, period: str, approvals: int, actor: Actor
+) -> ApprovalReport:
+    """A department reports how many approvals of a matter it handled in a month (for checked-versus-approved)."""
+    if department_id is None:
+        raise PermissionDenied("当前账号或令牌未归属任何部门。")
+    errors = []
+    if matter not in load_rules().matters:
+        errors.append({"field": "matter", "reason": f"“{matter}”不是核查事项编码"})
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        errors.append({"field": "period", "reason": "应为YYYY-MM格式的月份"})
+    if approvals < 0:
+        errors.append({"field": "approvals", "reason": "不能为负数"})
+    if errors:
+        raise ValidationFailed(
+            "办件量报送有误：" + "；".join(f"{e['field']}：{e['reason']}" for e in errors), details=errors
+        )
+    row = session.execute(
+        select(ApprovalReport).where(
+            ApprovalReport.department_id == department_id,
+            ApprovalReport.matter == matter,
+            ApprovalReport.period == period,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = ApprovalReport(
+            department_id=department_id,
+            matter=matter,
+            period=period,
+            approvals=approvals,
+            reported_at=get_clock().now(),
+            reported_by=actor.label,
+        )
+        session.add(row)
+    else:
+        row.approvals, row.reported_at, row.reported_by = approvals, get_clock().now(), actor.label
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="check.approvals",
+        object_type="approval_report",
+        object_id=row.id,
+        detail={"matter": matter, "period": period, "approvals": approvals},
+    )
+    return row
+
+
+@dataclass
+class StatRow:
+    """Checks of one department and matter."""
+
+    department: str
+    matter: str
+    matter_name: str
+    checks: int
+    with_feedback: int
+    restricted: int
+    approvals: int | None
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return self.with_feedback / self.checks if self.checks else None
+
+    @property
+    def coverage(self) -> float | None:
+        return min(self.checks / self.approvals, 1.0) if self.approvals else None
+
+
+def statistics(session: Session, *, since: date | None = None, until: date | None = None) -> list[StatRow]:
+    """Checks per department and matter: count, feedback completeness, hits, and coverage of reported approvals."""
+    rules = load_rules()
+    stmt = select(
+        CreditCheck.department_id,
+        CreditCheck.matter,
+        func.count(),
+        func.count(CreditCheck.feedback_at),
+        func.sum(case((CreditCheck.conclusion != "allow", 1), else_=0)),
+    ).group_by(CreditCheck.department_id, CreditCheck.matter)
+    approvals_stmt = select(ApprovalReport.department_id, ApprovalReport.matter, func.sum(ApprovalReport.approvals))
+    if since is not None:
+        stmt = stmt.where(CreditCheck.checked_on >= since)
+        approvals_stmt = approvals_stmt.where(ApprovalReport.period >= f"{since:%Y-%m}")
+    if until is not None:
+        stmt = stmt.where(CreditCheck.checked_on <= until)
+        approvals_stmt = approvals_stmt.where(ApprovalReport.period <= f"{until:%Y-%m}")
+    approvals = {
+        (d, m): int(n or 0)
+        for d, m, n in session.execute(approvals_stmt.group_by(ApprovalReport.department_id, ApprovalReport.matter))
+    }
+    names = {d.id: d.name for d in session.execute(select(Department)).scalars()}
+    rows = []
+    for dept_id, matter, n, fb, hits in session.execute(stmt):
+        rows.append(
+            StatRow(
+                department=names.get(dept_id, "（未归属部门）"),
+                matter=matter,
+                matter_name=rules.matters.get(matter, matter),
+                checks=int(n),
+                with_feedback=int(fb),
+                restricted=int(hits or 0),
+                approvals=approvals.get((dept_id, matter)),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.department, r.matter))
+
+
+def recent_checks(session: Session, *, department_id: int | None, limit: int = 50) -> list[CreditCheck]:
+    """The department's latest checks (all when department_id is None)."""
+    stmt = select(CreditCheck)
+    if department_id is not None:
+        stmt = stmt.where(CreditCheck.department_id == department_id)
+    return list(session.execute(stmt.order_by(CreditCheck.id.desc()).limit(limit)).scalars())
