@@ -8,7 +8,11 @@ from xinyong.core.db import Base
 from xinyong.disclosure import models as disclosure_models
 from xinyong.education import models as education_models
 from xinyong.ingestion import models as ingestion_models
+from xinyong.notices import models as notices_models
+from xinyong.objections import models as objections_models
 from xinyong.records import models as records_models
+from xinyong.repair import models as repair_models
+from xinyong.reports import models as reports_models
 from xinyong.subjects import models as subjects_models
 
 __all__ = [
@@ -21,6 +25,10 @@ __all__ = [
     "disclosure_models",
     "education_models",
     "ingestion_models",
+    "notices_models",
+    "objections_models",
     "records_models",
+    "repair_models",
+    "reports_models",
     "subjects_models",
 ]
