@@ -155,8 +155,17 @@ def _row(record: portal_service.PublicRecord, *, with_fields: bool) -> dict[str,
 
 
 def gather(
-    session: Session, *, entity: Entity, edition: str, secret: str, number: str, code: str, verify_base: str,
-    purpose_label: str, purpose_note: str | None, requester: str,
+    session: Session,
+    *,
+    entity: Entity,
+    edition: str,
+    secret: str,
+    number: str,
+    code: str,
+    verify_base: str,
+    purpose_label: str,
+    purpose_note: str | None,
+    requester: str,
 ) -> ReportContent:
     """Collect the report's content as the portal shows it today."""
     rules = load_rules()
@@ -180,7 +189,9 @@ def gather(
         ("登记状态", entity.status),
     ]
     basic = [(k, v) for k, v in basic if v]
-    columns = ["信息类别", "决定文书号", "决定日期", "决定机关", "内容", "公示截止", "状态"] + (["明细"] if full else [])
+    columns = ["信息类别", "决定文书号", "决定日期", "决定机关", "内容", "公示截止", "状态"] + (
+        ["明细"] if full else []
+    )
 
     def section(key: str, title: str, picked: list[portal_service.PublicRecord]) -> ReportSection:
         return ReportSection(key, title, [_row(r, with_fields=full) for r in picked], columns)
@@ -401,7 +412,9 @@ def get_report(session: Session, report_id: int) -> CreditReport:
     return report
 
 
-def reports_of(session: Session, *, entity_id: int | None = None, department_id: int | None = None) -> list[CreditReport]:
+def reports_of(
+    session: Session, *, entity_id: int | None = None, department_id: int | None = None
+) -> list[CreditReport]:
     """Issued reports, newest first (an entity's own, or those a department requested)."""
     stmt = select(CreditReport).order_by(CreditReport.id.desc()).limit(200)
     if entity_id is not None:
@@ -443,7 +456,9 @@ def verify_number(session: Session, *, number: str, code: str, secret: str) -> V
         return Verification(False, "报告编号或核验码不正确：本平台未签发与之相符的信用报告。")
     check = signing.verify_pdf(_keys(secret), report.pdf)
     if not check.ok or check.signed_sha256 != report.pdf_sha256:
-        return Verification(False, "平台存档的报告未通过签名验证，请联系信用办。", report, session.get(Entity, report.entity_id))
+        return Verification(
+            False, "平台存档的报告未通过签名验证，请联系信用办。", report, session.get(Entity, report.entity_id)
+        )
     return Verification(
         True,
         "该报告由本平台签发，编号与核验码相符，存档文件签名有效。可上传您持有的PDF文件，核验其是否与签发时一致。",
@@ -466,7 +481,10 @@ def verify_file(session: Session, *, data: bytes, secret: str) -> Verification:
         return Verification(False, "签名有效，但平台没有签发该报告的存档记录，请联系信用办核实。")
     entity = session.get(Entity, report.entity_id)
     return Verification(
-        True, f"{check.reason}报告编号{report.number}，生成于{to_china(report.generated_at):%Y-%m-%d %H:%M:%S}。", report, entity
+        True,
+        f"{check.reason}报告编号{report.number}，生成于{to_china(report.generated_at):%Y-%m-%d %H:%M:%S}。",
+        report,
+        entity,
     )
 
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 from tests.commitments.support import ACTOR, entity, penalty
 from tests.conftest import TEST_SECRET
-from tests.helpers import csrf_from, login, make_user
 
 from xinyong.core.clock import FixedClock
-from xinyong.core.db import Database
 from xinyong.core.errors import PermissionDenied, ValidationFailed
 from xinyong.reports import service, signing
 from xinyong.reports.service import Requester
