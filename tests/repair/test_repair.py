@@ -91,7 +91,7 @@ def test_non_repairable_category_is_refused(session: Session, clock: FixedClock)
     )
     with pytest.raises(ValidationFailed, match="不得提前终止公示") as err:
         _apply(session, company, record)
-    assert [d["key"] for d in err.value.details][0] == "repairable"  # type: ignore[index]
+    assert next(d["key"] for d in err.value.details) == "repairable"  # type: ignore[union-attr]
     _nothing_written(session, record)
 
 
