@@ -180,7 +180,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.education import views as education_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
+    from xinyong.objections import views as objections_views
     from xinyong.portal import views as portal_views
+    from xinyong.repair import views as repair_views
+    from xinyong.reports import api as reports_api
+    from xinyong.reports import views as reports_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
     from xinyong.web import admin_views, api, views
@@ -200,6 +204,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(portal_views.console_router)
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
+    app.include_router(reports_api.router)
+    app.include_router(reports_views.router)
+    app.include_router(repair_views.router)
+    app.include_router(objections_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

@@ -47,13 +47,26 @@ _DEPARTMENT = _STAFF | {
     "commitments.manage",
     "voluntary.verify",
     "education.manage",
+    "reports.request",
+    "objections.handle",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
-    "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register"}),
+    "entity": frozenset(
+        {
+            "console.enter",
+            "subjects.read",
+            "commitments.sign",
+            "voluntary.register",
+            "reports.request",
+            "repair.apply",
+            "objections.file",
+            "notices.read",
+        }
+    ),
     "operator": _DEPARTMENT,
-    "reviewer": _DEPARTMENT,
+    "reviewer": _DEPARTMENT | {"repair.review", "objections.decide"},
     "inspector": _STAFF,
     "admin": _DEPARTMENT
     | {
@@ -64,6 +77,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "records.oversee",
         "subjects.review",
         "commitments.matters",
+        "repair.review",
+        "repair.recheck",
+        "objections.decide",
+        "credit.stats",
     },
     "auditor": frozenset({"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read"}),
     "client": frozenset({"subjects.read"}),
@@ -90,6 +107,15 @@ PERMISSION_LABELS: dict[str, str] = {
     "voluntary.register": "自愿注册信用信息",
     "voluntary.verify": "核验自愿注册信息",
     "education.manage": "登记诚信教育培训",
+    "reports.request": "申请信用报告",
+    "repair.apply": "申请信用修复",
+    "repair.review": "审核信用修复申请",
+    "repair.recheck": "复核已修复案例",
+    "objections.file": "提出异议申请",
+    "objections.handle": "核查异议申请",
+    "objections.decide": "作出异议处理决定",
+    "notices.read": "查看消息通知",
+    "credit.stats": "查看修复与异议统计",
 }
 
 

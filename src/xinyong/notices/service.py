@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.core.clock import get_clock
@@ -21,19 +21,3 @@ def notices_for(session: Session, *, entity_id: int, limit: int = 50) -> list[No
     """The entity's notices, newest first."""
     stmt = select(Notice).where(Notice.entity_id == entity_id).order_by(Notice.id.desc()).limit(limit)
     return list(session.execute(stmt).scalars())
-
-
-def unread_count(session: Session, *, entity_id: int) -> int:
-    """How many notices the entity has not opened."""
-    stmt = select(func.count(Notice.id)).where(Notice.entity_id == entity_id, Notice.read_at.is_(None))
-    return int(session.execute(stmt).scalar_one())
-
-
-def mark_read(session: Session, *, entity_id: int) -> None:
-    """Mark every notice of the entity as read."""
-    now = get_clock().now()
-    for notice in session.execute(
-        select(Notice).where(Notice.entity_id == entity_id, Notice.read_at.is_(None))
-    ).scalars():
-        notice.read_at = now
-    session.flush()

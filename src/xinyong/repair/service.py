@@ -703,3 +703,70 @@ def month_ends(today: date, months: int = 6) -> list[date]:
 def describe_time(value: Any) -> str:
     """A timestamp in China time for pages."""
     return to_china(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Signing the repair commitment online
+# --------------------------------------------------------------------------------------------------
+
+
+def repair_matter_for(session: Session, department_id: int) -> Any:
+    """The department's active 信用修复型 matter open to online signing (falls back to any department's)."""
+    from xinyong.commitments.models import CommitmentMatter
+
+    repair_type = commitments_service.load_rules().repair_type
+    stmt = select(CommitmentMatter).where(
+        CommitmentMatter.commitment_type == repair_type,
+        CommitmentMatter.is_active.is_(True),
+        CommitmentMatter.online_signing.is_(True),
+    )
+    matters = list(session.execute(stmt.order_by(CommitmentMatter.id)).scalars())
+    return next((m for m in matters if m.department_id == department_id), matters[0] if matters else None)
+
+
+def sign_repair_commitment(
+    session: Session, *, record_id: int, entity: Entity, legal_rep: str, actor: Actor, cipher: FieldCipher
+) -> Commitment:
+    """The entity signs the 信用修复型 commitment for one of its records online (through the commitments module)."""
+    record = session.get(CreditRecord, record_id)
+    if record is None or record.entity_id != entity.id:
+        raise PermissionDenied("只能为关于本单位的信用记录签署信用修复承诺。")
+    matter = repair_matter_for(session, record.department_id)
+    if matter is None:
+        raise ValidationFailed("尚未设置可网上签署的信用修复承诺事项，请联系认定部门或信用办。")
+    return commitments_service.create_commitment(
+        session,
+        values={
+            "matter": matter.code,
+            "committer_category": entity.category,
+            "committer_name": entity.name,
+            "committer_code": entity.uscc,
+            "legal_rep": legal_rep,
+            "reason": f"申请修复信用记录（{record.document_number}）",
+            "content": matter.standard_text,
+            "liability": matter.breach_liability,
+            "made_on": get_clock().today().isoformat(),
+            "openness": "可向社会公开",
+            "related_record": record.id,
+        },
+        channel="online",
+        actor=actor,
+        cipher=cipher,
+        entity_id=entity.id,
+    )
+
+
+def repairable_records(session: Session, *, entity_id: int) -> list[CreditRecord]:
+    """The entity's current negative records in 有效 state (those it might apply to repair)."""
+    negative = select(CatalogItem.id).where(CatalogItem.nature == "negative")
+    stmt = (
+        select(CreditRecord)
+        .where(
+            CreditRecord.entity_id == entity_id,
+            CreditRecord.is_current.is_(True),
+            CreditRecord.status == states.VALID,
+            CreditRecord.item_id.in_(negative),
+        )
+        .order_by(CreditRecord.decision_date.desc())
+    )
+    return list(session.execute(stmt).scalars())
