@@ -33,8 +33,11 @@ app.add_typer(user_app, name="user")
 
 def _add_domain_commands() -> None:
     from xinyong.disclosure.cli import disclosure_app
+    from xinyong.reports.cli import repair_app, report_app
 
     app.add_typer(disclosure_app, name="disclosure")
+    app.add_typer(report_app, name="report")
+    app.add_typer(repair_app, name="repair")
 
 
 _add_domain_commands()
