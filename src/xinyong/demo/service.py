@@ -1011,6 +1011,9 @@ def generate(
     from xinyong.commitments import demo as commitments_demo
 
     commitments_demo.seed(db, secret_key=secret_key)
+    from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
+
+    repair_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,
