@@ -142,6 +142,7 @@ def _verify_page(
             "rules": service.load_rules(),
             "public_pem": signing.public_pem(settings.secret_key),
             "key_id": signing.key_id(key),
+            "kinds": list(portal_service.LIST_KINDS.values()),
         },
         status_code=200 if result is None or result.ok else 422,
     )
