@@ -63,6 +63,10 @@ def test_report_pdf_opens_contains_the_records_and_verifies(session: Session, cl
         "招标投标",
     ):
         assert expected in text, expected
+    assert f"{BASE}/portal/reports/verify?number={report.number}&code={code}" in text.replace("\n", "")  # type: ignore[attr-defined]
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    fonts = [f["/BaseFont"] for f in page["/Resources"]["/Font"].values()]
+    assert any("CJK" in str(name) for name in fonts), fonts  # the Chinese font is embedded (as a subset)
     assert report.summary["penalties"] == 1  # type: ignore[attr-defined]
     keys = {signing.key_id(signing.public_key(TEST_SECRET)): signing.public_key(TEST_SECRET)}
     assert signing.verify_pdf(keys, pdf).ok
