@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.crypto import get_cipher
@@ -38,8 +39,8 @@ def _common(session: DbSession) -> dict[str, Any]:
         "status_labels": service.STATUS_LABELS,
         "state_labels": states.STATUS_LABELS,
         "outcome_label": service.outcome_label,
-        "items": {i.id: i for i in session.query(CatalogItem).all()},
-        "departments": {d.id: d for d in session.query(Department).all()},
+        "items": {i.id: i for i in session.execute(select(CatalogItem)).scalars()},
+        "departments": {d.id: d for d in session.execute(select(Department)).scalars()},
     }
 
 
