@@ -192,7 +192,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.lists import api as lists_api
     from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
+    from xinyong.objections import views as objections_views
     from xinyong.portal import views as portal_views
+    from xinyong.repair import views as repair_views
+    from xinyong.reports import api as reports_api
+    from xinyong.reports import views as reports_views
     from xinyong.subjects import api as subjects_api
     from xinyong.subjects import views as subjects_views
     from xinyong.web import admin_views, api, views
@@ -220,6 +224,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(evaluation_views.router)
     app.include_router(checks_views.router)
     app.include_router(lists_views.router)
+    app.include_router(reports_api.router)
+    app.include_router(reports_views.router)
+    app.include_router(repair_views.router)
+    app.include_router(objections_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

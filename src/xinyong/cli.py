@@ -33,6 +33,7 @@ app.add_typer(user_app, name="user")
 
 def _add_domain_commands() -> None:
     from xinyong.disclosure.cli import disclosure_app
+    from xinyong.reports.cli import repair_app, report_app
 
     app.add_typer(disclosure_app, name="disclosure")
     from xinyong.lists.cli import lists_app
@@ -42,6 +43,8 @@ def _add_domain_commands() -> None:
     from xinyong.inspections.cli import register as register_inspections
 
     register_inspections(app)
+    app.add_typer(report_app, name="report")
+    app.add_typer(repair_app, name="repair")
 
 
 _add_domain_commands()

@@ -12,7 +12,11 @@ from xinyong.evaluation import models as evaluation_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.inspections import models as inspections_models
 from xinyong.lists import models as lists_models
+from xinyong.notices import models as notices_models
+from xinyong.objections import models as objections_models
 from xinyong.records import models as records_models
+from xinyong.repair import models as repair_models
+from xinyong.reports import models as reports_models
 from xinyong.subjects import models as subjects_models
 
 __all__ = [
@@ -29,6 +33,10 @@ __all__ = [
     "ingestion_models",
     "inspections_models",
     "lists_models",
+    "notices_models",
+    "objections_models",
     "records_models",
+    "repair_models",
+    "reports_models",
     "subjects_models",
 ]

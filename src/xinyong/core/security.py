@@ -56,13 +56,27 @@ _DEPARTMENT = _STAFF | {
     "bans.manage",
     "checks.run",
     "supervision.manage",
+    "reports.request",
+    "objections.handle",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset(),
-    "entity": frozenset({"console.enter", "subjects.read", "commitments.sign", "voluntary.register", "evaluation.own"}),
+    "entity": frozenset(
+        {
+            "console.enter",
+            "subjects.read",
+            "commitments.sign",
+            "voluntary.register",
+            "evaluation.own",
+            "reports.request",
+            "repair.apply",
+            "objections.file",
+            "notices.read",
+        }
+    ),
     "operator": _DEPARTMENT,
-    "reviewer": _DEPARTMENT | {"lists.decide"},
+    "reviewer": _DEPARTMENT | {"lists.decide", "repair.review", "objections.decide"},
     "inspector": _STAFF | {"inspections.perform"},
     "admin": _DEPARTMENT
     | {
@@ -76,6 +90,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "evaluation.manage",
         "lists.decide",
         "checks.stats",
+        "repair.review",
+        "repair.recheck",
+        "objections.decide",
+        "credit.stats",
     },
     "auditor": frozenset(
         {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
@@ -119,6 +137,15 @@ PERMISSION_LABELS: dict[str, str] = {
     "checks.run": "办理事项时进行信用核查并反馈",
     "checks.stats": "查看信用核查统计",
     "supervision.manage": "整改、约谈与专项治理",
+    "reports.request": "申请信用报告",
+    "repair.apply": "申请信用修复",
+    "repair.review": "审核信用修复申请",
+    "repair.recheck": "复核已修复案例",
+    "objections.file": "提出异议申请",
+    "objections.handle": "核查异议申请",
+    "objections.decide": "作出异议处理决定",
+    "notices.read": "查看消息通知",
+    "credit.stats": "查看修复与异议统计",
 }
 
 

@@ -1020,6 +1020,9 @@ def generate(
     from xinyong.lists import demo as lists_demo
 
     lists_demo.seed(db, secret_key=secret_key)
+    from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
+
+    repair_demo.seed(db, secret_key=secret_key)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

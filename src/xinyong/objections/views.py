@@ -1,0 +1,226 @@
+"""Pages: an entity files objections and follows them; the providing department verifies, extends once and
+decides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from xinyong.catalog.models import CatalogItem
+from xinyong.core.crypto import get_cipher
+from xinyong.core.errors import DomainError, PermissionDenied
+from xinyong.core.security import Principal
+from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.objections import service
+from xinyong.records import service as records_service
+from xinyong.records import states
+from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Department, Entity
+from xinyong.web.views import render
+
+router = APIRouter(include_in_schema=False)
+
+Filer = Annotated[Principal, Depends(requires("objections.file"))]
+Handler = Annotated[Principal, Depends(requires("objections.handle"))]
+Decider = Annotated[Principal, Depends(requires("objections.decide"))]
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _common(session: DbSession) -> dict[str, Any]:
+    return {
+        "rules": service.load_rules(),
+        "status_labels": service.STATUS_LABELS,
+        "state_labels": states.STATUS_LABELS,
+        "outcome_label": service.outcome_label,
+        "items": {i.id: i for i in session.execute(select(CatalogItem)).scalars()},
+        "departments": {d.id: d for d in session.execute(select(Department)).scalars()},
+    }
+
+
+def _my_entity(session: DbSession, principal: Principal) -> Entity:
+    entity = session.get(Entity, principal.entity_id) if principal.entity_id else None
+    if entity is None:
+        raise PermissionDenied("当前账号未关联市场主体，请联系信用办管理员关联后再办理。")
+    return entity
+
+
+def _my_page(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    entity = _my_entity(session, principal)
+    mine = service.objections(session, entity_id=entity.id)
+    records = [r for r in records_service.subject_records(session, entity_id=entity.id) if r.status == states.VALID]
+    return render(
+        request,
+        "objections/my.html",
+        {
+            **_common(session),
+            "entity": entity,
+            "records": records,
+            "objections": mine,
+            "records_of": {o.id: session.get(CreditRecord, o.record_id) for o in mine},
+            "histories": {o.id: service.history(session, o) for o in mine},
+            "error": error,
+            "message": message,
+            "form": form or {},
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/console/my/objections", response_class=HTMLResponse)
+def my_objections(request: Request, session: DbSession, principal: Filer, record: int | None = None) -> HTMLResponse:
+    """The entity's objections with their history, and the form to file one."""
+    return _my_page(request, session, principal, form={"record": str(record)} if record else None)
+
+
+@router.post("/console/my/objections", response_class=HTMLResponse)
+async def file(request: Request, session: DbSession, principal: Filer) -> HTMLResponse:
+    """File an objection: the record shows 异议中 at once."""
+    entity = _my_entity(session, principal)
+    form = await _form(request)
+    raw = (form.get("record") or "").strip()
+    try:
+        if not raw.isdigit():
+            raise PermissionDenied("请选择要提出异议的信用记录。")
+        objection = service.file_objection(
+            session,
+            record_id=int(raw),
+            entity_id=entity.id,
+            reasons=form.get("reasons") or "",
+            evidence=form.get("evidence") or "",
+            actor=principal.actor(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _my_page(request, session, principal, error=exc.message, form=form)
+    return _my_page(
+        request,
+        session,
+        principal,
+        message=f"异议已提交，编号{objection.number}；该信息已标注“异议处理中”，数据提供单位应于"
+        f"{objection.due_on.isoformat()}前核查处理。",
+    )
+
+
+def _scope(principal: Principal) -> int | None:
+    return None if principal.can("records.oversee") else principal.department_id
+
+
+@router.get("/console/objections", response_class=HTMLResponse)
+def handle_list(request: Request, session: DbSession, principal: Handler) -> HTMLResponse:
+    """Objections to this department's records: pending by deadline, then decided."""
+    scope = _scope(principal)
+    pending = sorted(service.objections(session, department_id=scope, status=service.PENDING), key=lambda o: o.due_on)
+    decided = service.objections(session, department_id=scope, status=service.DECIDED, limit=50)
+    from xinyong.core.clock import get_clock
+
+    return render(
+        request,
+        "objections/list.html",
+        {
+            **_common(session),
+            "pending": pending,
+            "decided": decided,
+            "today": get_clock().today(),
+            "entities": {o.entity_id: session.get(Entity, o.entity_id) for o in pending + decided},
+        },
+    )
+
+
+def _detail(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    objection_id: int,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+) -> HTMLResponse:
+    objection = service.get_objection(session, objection_id)
+    scope = _scope(principal)
+    if scope is not None and objection.department_id != scope:
+        raise PermissionDenied("只能处理对本部门报送信息提出的异议。")
+    record = session.get(CreditRecord, objection.record_id)
+    assert record is not None
+    return render(
+        request,
+        "objections/detail.html",
+        {
+            **_common(session),
+            "o": objection,
+            "record": record,
+            "entity": session.get(Entity, objection.entity_id),
+            "fields": service.correctable_fields(session, record),
+            "history": service.history(session, objection),
+            "can_decide": principal.can("objections.decide"),
+            "error": error,
+            "message": message,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/console/objections/{objection_id}", response_class=HTMLResponse)
+def detail(request: Request, session: DbSession, principal: Handler, objection_id: int) -> HTMLResponse:
+    """One objection: the record, the reasons and evidence, extension and decision forms."""
+    return _detail(request, session, principal, objection_id)
+
+
+@router.post("/console/objections/{objection_id}/extend", response_class=HTMLResponse)
+async def extend(request: Request, session: DbSession, principal: Handler, objection_id: int) -> HTMLResponse:
+    """Extend the deadline once, with a reason."""
+    form = await _form(request)
+    try:
+        o = service.extend(
+            session,
+            objection_id=objection_id,
+            reason=form.get("reason") or "",
+            actor=principal.actor(),
+            department_id=_scope(principal),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _detail(request, session, principal, objection_id, error=exc.message)
+    return _detail(request, session, principal, objection_id, message=f"已延期至{o.due_on.isoformat()}。")
+
+
+@router.post("/console/objections/{objection_id}/decision", response_class=HTMLResponse)
+async def decide(
+    request: Request, session: DbSession, settings: AppSettings, principal: Decider, objection_id: int
+) -> HTMLResponse:
+    """维持 / 更正 / 撤销 with written reasons; the applicant is notified."""
+    form = await _form(request)
+    corrected = {k.removeprefix("f_"): v for k, v in form.items() if k.startswith("f_")}
+    objection = service.get_objection(session, objection_id)
+    record = session.get(CreditRecord, objection.record_id)
+    if record is not None:  # only fields the department actually changed count as the correction
+        corrected = {k: v for k, v in corrected.items() if str(record.fields.get(k) or "") != v.strip()}
+    try:
+        o = service.decide(
+            session,
+            objection_id=objection_id,
+            outcome=form.get("outcome") or "",
+            reason=form.get("reason") or "",
+            actor=principal.actor(),
+            department_id=_scope(principal),
+            cipher=get_cipher(settings.secret_key),
+            corrected_fields=corrected,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _detail(request, session, principal, objection_id, error=exc.message)
+    return _detail(request, session, principal, objection_id, message=f"已办结：{service.outcome_label(o.outcome)}。")

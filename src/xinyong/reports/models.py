@@ -1,0 +1,35 @@
+"""ORM model of issued credit reports (the signed PDF is kept so a report can be verified later)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.core.db import Base, UTCDateTime
+
+
+class CreditReport(Base):
+    """One issued public credit information report (简版 or 详版) about one entity."""
+
+    __tablename__ = "credit_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the verification code printed on the report
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), index=True)
+    edition: Mapped[str] = mapped_column(String(8))  # simple | full
+    purpose: Mapped[str] = mapped_column(String(40))
+    purpose_note: Mapped[str | None] = mapped_column(String(200))
+    requester_kind: Mapped[str] = mapped_column(String(12))  # entity | department
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    requested_by: Mapped[str] = mapped_column(String(120))
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the signed part of the file
+    signature: Mapped[str] = mapped_column(String(100))  # base64 Ed25519 signature
+    key_id: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # section counts, for lists and statistics
+    size: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)

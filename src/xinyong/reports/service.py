@@ -1,0 +1,527 @@
+"""Credit reports (T25): gather what the portal shows about an entity, render the national report layout as a PDF
+with an embedded CJK font, number it, sign it (Ed25519) and keep it for verification."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyong.commitments import service as commitments_service
+from xinyong.core.audit import Actor
+from xinyong.core.audit import record as audit
+from xinyong.core.clock import get_clock, to_china
+from xinyong.core.datafiles import validation_problems
+from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from xinyong.portal import service as portal_service
+from xinyong.reports import signing
+from xinyong.reports.models import CreditReport
+from xinyong.subjects.models import Department, Entity
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+STYLESHEET = Path(__file__).resolve().parent / "data" / "report.css"
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+CODE_LENGTH = 8
+
+LICENSE_ITEMS = ("license",)
+PENALTY_ITEMS = ("penalty",)
+LIST_ITEMS: dict[str, str] = {
+    "serious_list": "严重失信主体名单",
+    "abnormal_list": "经营异常名录",
+    "key_attention": "重点关注对象名单",
+    "judgment_debtor": "失信被执行人",
+    "red_list": "守信激励对象名单（红名单）",
+}
+COMMITMENT_ITEMS = ("commitment",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportRules(_Strict):
+    """The report's reference data: editions, purposes, notes, number prefix."""
+
+    version: str
+    title: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    editions: dict[str, str]
+    purposes: dict[str, str]
+    department_purposes: list[str]
+    number_prefix: str = Field(pattern=r"^[A-Z0-9]{4,16}$")
+    notes: list[str]
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> ReportRules:
+    """The shipped report rules, validated (Chinese errors naming the place)."""
+    raw = json.loads(resources.files("xinyong.reports").joinpath("data", "report-rules.json").read_bytes())
+    try:
+        rules = ReportRules.model_validate(raw)
+    except ValidationError as exc:
+        problems = validation_problems(raw, exc)
+        raise ValidationFailed("信用报告规则文件有误：" + "；".join(problems), details=problems) from None
+    unknown = [p for p in rules.department_purposes if p not in rules.purposes]
+    if unknown:
+        raise ValidationFailed(f"信用报告规则文件有误：department_purposes 中的用途{'、'.join(unknown)}未定义。")
+    return rules
+
+
+def subject_grade(session: Session, entity_id: int) -> tuple[str, str] | None:
+    """The entity's current overall grade and a one-line summary of its evaluation, or None when it has none."""
+    from xinyong.evaluation import service as evaluation_service
+
+    current = evaluation_service.current_grade(session, entity_id)
+    if current is None:
+        return None
+    summary = (
+        f"综合信用等级{current.overall_grade}级（{current.overall_label}）；"
+        f"公共信用综合评价{current.score}分，{current.grade}级（{current.label}），评价模型版本{current.model_version}"
+    )
+    if current.override_code:
+        summary += "；等级受限定规则约束（详见信用评价解释）"
+    return current.overall_grade, summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Content
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSection:
+    """One numbered section of the report."""
+
+    key: str
+    title: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    text: str | None = None
+
+    @property
+    def count(self) -> int:
+        """How many entries the section lists."""
+        return len(self.rows)
+
+
+@dataclass
+class ReportContent:
+    """Everything printed in a report, before rendering."""
+
+    number: str
+    code: str
+    edition: str
+    edition_label: str
+    purpose_label: str
+    purpose_note: str | None
+    requester: str
+    generated_at: str
+    as_of: date
+    entity: Entity
+    basic: list[tuple[str, str]]
+    sections: list[ReportSection]
+    verify_url: str
+    qr_svg: str
+    issuer: str
+    title: str
+    notes: list[str]
+    public_key_id: str
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by section, kept with the issued report."""
+        return {s.key: s.count for s in self.sections}
+
+
+def _row(record: portal_service.PublicRecord, *, with_fields: bool) -> dict[str, str]:
+    row = {
+        "信息类别": record.item_name,
+        "决定文书号": record.document_number,
+        "决定日期": record.decision_date.isoformat(),
+        "决定机关": record.department,
+        "内容": record.summary,
+        "公示截止": record.publicity_until.isoformat() if record.publicity_until else "",
+        "状态": record.status_label,
+    }
+    if with_fields:
+        row["明细"] = "；".join(f"{k}：{v}" for k, v in record.fields)
+    return row
+
+
+def _add_details(session: Session, records: list[portal_service.PublicRecord]) -> None:
+    """The public fields of each record (masked as on the portal's record page), loaded in one query."""
+    from xinyong.catalog import service as catalog_service
+    from xinyong.catalog.models import CatalogItem
+    from xinyong.disclosure import service as disclosure_service
+    from xinyong.records.models import CreditRecord
+
+    rows = {
+        r.id: r
+        for r in session.execute(select(CreditRecord).where(CreditRecord.id.in_([r.id for r in records]))).scalars()
+    }
+    specs: dict[int, Any] = {}
+    for shown in records:
+        record = rows[shown.id]
+        if record.item_id not in specs:
+            item = session.get(CatalogItem, record.item_id)
+            assert item is not None
+            specs[record.item_id] = catalog_service.spec_of(item)
+        spec = specs[record.item_id]
+        name_field = spec.roles.get("subject_name")
+        for f in spec.fields:
+            value = (record.fields or {}).get(f.code)
+            if value in (None, "", []) or disclosure_service.hidden_field(f.code, personal=f.personal):
+                continue
+            text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+            shown.fields.append((f.name, shown.subject_name if f.code == name_field else text))
+
+
+def gather(
+    session: Session,
+    *,
+    entity: Entity,
+    edition: str,
+    secret: str,
+    number: str,
+    code: str,
+    verify_base: str,
+    purpose_label: str,
+    purpose_note: str | None,
+    requester: str,
+) -> ReportContent:
+    """Collect the report's content as the portal shows it today."""
+    rules = load_rules()
+    today = get_clock().today()
+    full = edition == "full"
+    profile = portal_service.profile_of(session, entity)
+    records = portal_service.entity_records(session, entity, today)
+    if full:
+        _add_details(session, records)
+    legal_rep = next((r["name"] for r in profile.relations if r["role"] == "legal_rep"), "")
+    basic = [
+        ("主体名称", entity.name),
+        ("统一社会信用代码", entity.uscc or ""),
+        ("注册号", entity.reg_no or ""),
+        ("主体类别", entity.category),
+        ("主体类型", entity.entity_type),
+        ("法定代表人（负责人）", legal_rep),
+        ("登记机关", entity.registering_authority or ""),
+        ("成立日期", entity.registered_on.isoformat() if entity.registered_on else ""),
+        ("住所", entity.address or ""),
+        ("登记状态", entity.status),
+    ]
+    basic = [(k, v) for k, v in basic if v]
+    columns = ["信息类别", "决定文书号", "决定日期", "决定机关", "内容", "公示截止", "状态"] + (
+        ["明细"] if full else []
+    )
+
+    def section(key: str, title: str, picked: list[portal_service.PublicRecord]) -> ReportSection:
+        return ReportSection(key, title, [_row(r, with_fields=full) for r in picked], columns)
+
+    licenses = [r for r in records if r.item_code in LICENSE_ITEMS]
+    penalties = [r for r in records if r.item_code in PENALTY_ITEMS]
+    lists = [r for r in records if r.item_code in LIST_ITEMS]
+    others = [
+        r
+        for r in records
+        if r.item_code not in LICENSE_ITEMS + PENALTY_ITEMS + COMMITMENT_ITEMS and r.item_code not in LIST_ITEMS
+    ]
+    commitments = commitments_service.public_commitments(session, entity_id=entity.id)
+    commitment_rows = [
+        {
+            "承诺编码": c.code,
+            "承诺类型": c.commitment_type,
+            "承诺事由": c.reason,
+            "承诺作出日期": c.made_on.isoformat(),
+            "承诺受理单位": c.accepting_unit,
+            "履行状态": commitments_service.fulfilment_label(c),
+        }
+        for c in commitments
+    ]
+    grade = subject_grade(session, entity.id)
+    grade_rows = [{"信用等级": grade[0], "说明": grade[1]}] if grade else []
+    sections = [
+        section("licenses", "行政许可信息", licenses),
+        section("penalties", "行政处罚信息（公示期内）", penalties),
+        section("other_actions", "其他行政管理信息", others),
+        ReportSection(
+            "lists",
+            "名单信息（严重失信主体名单、经营异常名录、重点关注对象名单、失信被执行人、红名单）",
+            [{**_row(r, with_fields=full), "名单": LIST_ITEMS[r.item_code]} for r in lists],
+            ["名单", *columns[1:]],
+        ),
+        ReportSection(
+            "commitments",
+            "信用承诺及履行情况",
+            commitment_rows,
+            ["承诺编码", "承诺类型", "承诺事由", "承诺作出日期", "承诺受理单位", "履行状态"],
+        ),
+        ReportSection(
+            "grade",
+            "公共信用综合评价",
+            grade_rows,
+            ["信用等级", "说明"],
+            text=None if grade else "报告生成时该主体暂无公共信用综合评价结果。",
+        ),
+    ]
+    url = f"{verify_base.rstrip('/')}/portal/reports/verify?number={number}&code={code}"
+    qr = segno.make(url, error="m")
+    return ReportContent(
+        number=number,
+        code=code,
+        edition=edition,
+        edition_label=rules.editions[edition],
+        purpose_label=purpose_label,
+        purpose_note=purpose_note,
+        requester=requester,
+        generated_at=to_china(get_clock().now()).strftime("%Y-%m-%d %H:%M:%S"),
+        as_of=today,
+        entity=entity,
+        basic=basic,
+        sections=sections,
+        verify_url=url,
+        qr_svg=qr.svg_data_uri(scale=4, border=1),
+        issuer=rules.issuer,
+        title=rules.title,
+        notes=rules.notes,
+        public_key_id=signing.key_id(signing.public_key(secret)),
+    )
+
+
+@lru_cache(maxsize=1)
+def _pdf_env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    """The report as a PDF (fonts embedded by WeasyPrint: Noto CJK from the system's fontconfig)."""
+    from weasyprint import CSS, HTML  # imported here: loading pango takes a moment and few requests need it
+
+    html = _pdf_env().get_template("reports/report_pdf.html").render(report=content)
+    document = HTML(string=html, base_url=str(TEMPLATES))
+    return document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------------------
+# Issuing
+# --------------------------------------------------------------------------------------------------
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A random verification code (8 characters, no look-alike letters or digits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for a report: the entity itself, or a department for procurement, bidding and approvals."""
+
+    actor: Actor
+    entity_id: int | None = None
+    department_id: int | None = None
+    oversee: bool = False  # the credit office may issue any report
+
+
+def issue_report(
+    session: Session,
+    *,
+    entity_id: int,
+    edition: str,
+    purpose: str,
+    purpose_note: str | None,
+    requester: Requester,
+    secret: str,
+    verify_base: str,
+) -> tuple[CreditReport, str]:
+    """Generate, sign and keep a report; returns it with its verification code (shown once, stored hashed)."""
+    rules = load_rules()
+    entity = session.get(Entity, entity_id)
+    if entity is None:
+        raise NotFound(f"市场主体{entity_id}不存在。")
+    problems: list[dict[str, str]] = []
+    if edition not in rules.editions:
+        problems.append({"field": "edition", "reason": f"报告版本应为：{'、'.join(rules.editions.values())}"})
+    if purpose not in rules.purposes:
+        problems.append({"field": "purpose", "reason": f"报告用途应为：{'、'.join(rules.purposes.values())}"})
+    note = (purpose_note or "").strip() or None
+    if note and len(note) > 200:
+        problems.append({"field": "purpose_note", "reason": "用途说明不超过200字"})
+    if problems:
+        raise ValidationFailed("报告申请有误：" + "；".join(p["reason"] for p in problems), details=problems)
+    if requester.entity_id is not None:
+        if requester.entity_id != entity.id:
+            raise PermissionDenied("市场主体只能申请本单位的信用报告。")
+        kind, requester_label, department_id = "entity", entity.name, None
+    elif requester.department_id is not None or requester.oversee:
+        if purpose not in rules.department_purposes and not requester.oversee:
+            allowed = "、".join(rules.purposes[p] for p in rules.department_purposes)
+            raise ValidationFailed(f"部门查询信用报告的用途应为：{allowed}。")
+        department = session.get(Department, requester.department_id) if requester.department_id else None
+        kind, department_id = "department", requester.department_id
+        requester_label = department.name if department else "信用办"
+    else:
+        raise PermissionDenied("只有市场主体本身或行政机关可以申请信用报告。")
+    now = get_clock().now()
+    code = new_code()
+    report = CreditReport(
+        number=f"tmp-{secrets.token_hex(8)}",
+        code_hash=_code_hash(code),
+        entity_id=entity.id,
+        edition=edition,
+        purpose=purpose,
+        purpose_note=note,
+        requester_kind=kind,
+        department_id=department_id,
+        requested_by=requester.actor.label,
+        generated_at=now,
+        pdf_sha256="",
+        signature="",
+        key_id="",
+        summary={},
+        size=0,
+        pdf=b"",
+    )
+    session.add(report)
+    session.flush()
+    report.number = f"{rules.number_prefix}{to_china(now):%Y%m%d}{report.id:06d}"
+    content = gather(
+        session,
+        entity=entity,
+        edition=edition,
+        secret=secret,
+        number=report.number,
+        code=code,
+        verify_base=verify_base,
+        purpose_label=rules.purposes[purpose],
+        purpose_note=note,
+        requester=requester_label,
+    )
+    signed = signing.sign_pdf(secret, render_pdf(content))
+    report.pdf = signed.data
+    report.size = len(signed.data)
+    report.pdf_sha256 = signed.signed_sha256
+    report.signature = signed.signature
+    report.key_id = signed.key_id
+    report.summary = content.summary()
+    session.flush()
+    audit(
+        session,
+        actor=requester.actor,
+        action="report.issue",
+        object_type="credit_report",
+        object_id=report.id,
+        detail={
+            "number": report.number,
+            "entity_id": entity.id,
+            "edition": edition,
+            "purpose": purpose,
+            "requester": kind,
+            "sha256": signed.signed_sha256,
+        },
+    )
+    return report, code
+
+
+def get_report(session: Session, report_id: int) -> CreditReport:
+    """A report by id."""
+    report = session.get(CreditReport, report_id)
+    if report is None:
+        raise NotFound(f"信用报告{report_id}不存在。")
+    return report
+
+
+def reports_of(
+    session: Session, *, entity_id: int | None = None, department_id: int | None = None
+) -> list[CreditReport]:
+    """Issued reports, newest first (an entity's own, or those a department requested)."""
+    stmt = select(CreditReport).order_by(CreditReport.id.desc()).limit(200)
+    if entity_id is not None:
+        stmt = stmt.where(CreditReport.entity_id == entity_id, CreditReport.requester_kind == "entity")
+    if department_id is not None:
+        stmt = stmt.where(CreditReport.department_id == department_id)
+    return list(session.execute(stmt).scalars())
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Reports issued, by requester kind."""
+    rows = session.execute(select(CreditReport.requester_kind, func.count()).group_by(CreditReport.requester_kind))
+    return {kind: int(n) for kind, n in rows}
+
+
+# --------------------------------------------------------------------------------------------------
+# Verification
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the verification page says."""
+
+    ok: bool
+    message: str
+    report: CreditReport | None = None
+    entity: Entity | None = None
+
+
+def verify_number(session: Session, *, number: str, code: str, secret: str) -> Verification:
+    """Number + code: whether the platform issued this report, and whether the kept copy still verifies."""
+    number, code = (number or "").strip().upper(), (code or "").strip().upper()
+    if not number or not code:
+        missing = "、".join(n for n, v in (("报告编号", number), ("核验码", code)) if not v)
+        return Verification(False, f"请填写{missing}。")
+    report = session.execute(select(CreditReport).where(CreditReport.number == number)).scalar_one_or_none()
+    if report is None or not hmac.compare_digest(report.code_hash, _code_hash(code)):
+        return Verification(False, "报告编号或核验码不正确：本平台未签发与之相符的信用报告。")
+    check = signing.verify_pdf(_keys(secret), report.pdf)
+    if not check.ok or check.signed_sha256 != report.pdf_sha256:
+        return Verification(
+            False, "平台存档的报告未通过签名验证，请联系信用办。", report, session.get(Entity, report.entity_id)
+        )
+    return Verification(
+        True,
+        "该报告由本平台签发，编号与核验码相符，存档文件签名有效。可上传您持有的PDF文件，核验其是否与签发时一致。",
+        report,
+        session.get(Entity, report.entity_id),
+    )
+
+
+def verify_file(session: Session, *, data: bytes, secret: str) -> Verification:
+    """An uploaded PDF: is its signature the platform's, and is it a report the platform issued?"""
+    if not data:
+        return Verification(False, "请选择要核验的PDF文件。")
+    check = signing.verify_pdf(_keys(secret), data)
+    if not check.ok:
+        return Verification(False, check.reason)
+    report = session.execute(
+        select(CreditReport).where(CreditReport.pdf_sha256 == check.signed_sha256)
+    ).scalar_one_or_none()
+    if report is None:
+        return Verification(False, "签名有效，但平台没有签发该报告的存档记录，请联系信用办核实。")
+    entity = session.get(Entity, report.entity_id)
+    return Verification(
+        True,
+        f"{check.reason}报告编号{report.number}，生成于{to_china(report.generated_at):%Y-%m-%d %H:%M:%S}。",
+        report,
+        entity,
+    )
+
+
+def _keys(secret: str) -> dict[str, Any]:
+    key = signing.public_key(secret)
+    return {signing.key_id(key): key}

@@ -1,0 +1,185 @@
+"""Pages: requesting and downloading credit reports (console), verifying them and the public key (portal)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.datastructures import UploadFile
+
+from xinyong.core.errors import DomainError, NotFound, PermissionDenied
+from xinyong.core.security import Principal
+from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.portal import service as portal_service
+from xinyong.reports import service, signing
+from xinyong.reports.models import CreditReport
+from xinyong.subjects.models import Entity
+from xinyong.web.views import render
+
+router = APIRouter(include_in_schema=False)
+
+Requester = Annotated[Principal, Depends(requires("reports.request"))]
+Public = Annotated[Principal, Depends(public)]
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _page(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    *,
+    error: str | None = None,
+    issued: tuple[CreditReport, str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    rules = service.load_rules()
+    own = principal.entity_id is not None
+    entity = session.get(Entity, principal.entity_id) if own else None
+    if own:
+        reports = service.reports_of(session, entity_id=principal.entity_id)
+        purposes = rules.purposes
+    else:
+        oversee = principal.can("records.oversee")
+        reports = service.reports_of(session, department_id=None if oversee else principal.department_id)
+        purposes = rules.purposes if oversee else {k: rules.purposes[k] for k in rules.department_purposes}
+    return render(
+        request,
+        "reports/console.html",
+        {
+            "rules": rules,
+            "purposes": purposes,
+            "entity": entity,
+            "reports": reports,
+            "entities": {r.entity_id: session.get(Entity, r.entity_id) for r in reports},
+            "error": error,
+            "issued": issued,
+            "form": form or {},
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/console/reports", response_class=HTMLResponse)
+def reports_page(request: Request, session: DbSession, principal: Requester) -> HTMLResponse:
+    """An entity's own reports, or the reports a department requested, with the request form."""
+    return _page(request, session, principal)
+
+
+@router.post("/console/reports", response_class=HTMLResponse)
+async def request_report(
+    request: Request, session: DbSession, settings: AppSettings, principal: Requester
+) -> HTMLResponse:
+    """Issue a report now (the PDF is generated, signed and kept)."""
+    form = await _form(request)
+    try:
+        if principal.entity_id is not None:
+            entity_id = principal.entity_id
+            requester = service.Requester(actor=principal.actor(), entity_id=entity_id)
+        else:
+            code = (form.get("subject") or "").strip()
+            if not code:
+                raise NotFound("请填写被查询市场主体的统一社会信用代码。")
+            entity_id = portal_service.entity_by_code(session, code).id
+            requester = service.Requester(
+                actor=principal.actor(),
+                department_id=principal.department_id,
+                oversee=principal.can("records.oversee"),
+            )
+        issued = service.issue_report(
+            session,
+            entity_id=entity_id,
+            edition=form.get("edition") or "",
+            purpose=form.get("purpose") or "",
+            purpose_note=form.get("purpose_note"),
+            requester=requester,
+            secret=settings.secret_key,
+            verify_base=str(request.base_url),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, principal, error=exc.message, form=form)
+    return _page(request, session, principal, issued=issued)
+
+
+@router.get("/console/reports/{report_id}/pdf")
+def download(session: DbSession, principal: Requester, report_id: int) -> Response:
+    """The signed PDF of a report its requester (or the credit office) may see."""
+    report = service.get_report(session, report_id)
+    allowed = (
+        (
+            principal.entity_id is not None
+            and report.entity_id == principal.entity_id
+            and report.requester_kind == "entity"
+        )
+        or (principal.department_id is not None and report.department_id == principal.department_id)
+        or principal.can("records.oversee")
+    )
+    if not allowed:
+        raise PermissionDenied("只能下载本单位申请的信用报告。")
+    return Response(
+        report.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"'},
+    )
+
+
+def _verify_page(
+    request: Request, settings: AppSettings, result: service.Verification | None, form: dict[str, str]
+) -> HTMLResponse:
+    key = signing.public_key(settings.secret_key)
+    return render(
+        request,
+        "reports/verify.html",
+        {
+            "result": result,
+            "form": form,
+            "rules": service.load_rules(),
+            "public_pem": signing.public_pem(settings.secret_key),
+            "key_id": signing.key_id(key),
+            "kinds": list(portal_service.LIST_KINDS.values()),
+        },
+        status_code=200 if result is None or result.ok else 422,
+    )
+
+
+@router.get("/portal/reports/verify", response_class=HTMLResponse)
+def verify_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    _: Public,
+    number: str | None = None,
+    code: str | None = None,
+) -> HTMLResponse:
+    """Verification: number + code (the QR code on a report opens this page filled in)."""
+    result = None
+    if number is not None or code is not None:
+        result = service.verify_number(session, number=number or "", code=code or "", secret=settings.secret_key)
+    return _verify_page(request, settings, result, {"number": number or "", "code": code or ""})
+
+
+@router.post("/portal/reports/verify", response_class=HTMLResponse)
+async def verify_upload(request: Request, session: DbSession, settings: AppSettings, _: Public) -> HTMLResponse:
+    """Verification of an uploaded PDF: the platform's signature, unchanged since issue."""
+    form = await request.form()
+    upload = form.get("file")
+    data = b""
+    if isinstance(upload, UploadFile):
+        data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        result = service.Verification(False, "文件超过20MB，不是本平台签发的信用报告。")
+    else:
+        result = service.verify_file(session, data=data, secret=settings.secret_key)
+    return _verify_page(request, settings, result, {})
+
+
+@router.get("/portal/reports/public-key.pem", response_class=PlainTextResponse)
+def public_key(settings: AppSettings, _: Public) -> PlainTextResponse:
+    """The Ed25519 public key that verifies the platform's credit reports (PEM)."""
+    return PlainTextResponse(signing.public_pem(settings.secret_key), media_type="application/x-pem-file")
