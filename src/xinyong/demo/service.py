@@ -1014,15 +1014,19 @@ def generate(
     from xinyong.inspections import demo as inspections_demo
 
     inspections_demo.seed(db, secret_key=secret_key)
-    from xinyong.evaluation import demo as evaluation_demo
-
-    evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded
     from xinyong.lists import demo as lists_demo
 
     lists_demo.seed(db, secret_key=secret_key)
+    from xinyong.evaluation import demo as evaluation_demo
+
+    evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded (reports below show grades)
     from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
 
     repair_demo.seed(db, secret_key=secret_key)
+    from xinyong.evaluation import service as evaluation_service
+
+    with db.session() as session:  # the subjects whose records repairs and objections changed
+        evaluation_service.evaluate_dirty(session, actor=Actor.system("demo"))
     return DemoResult(
         entities=done.entities,
         persons=done.persons,
