@@ -37,6 +37,9 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.forms import FieldErrors as _Errors
+from xinyong.core.forms import date_value as _date
+from xinyong.core.forms import text_value as _text
 from xinyong.core.identifiers import InvalidIdentifier, make_commitment_code, validate_uscc
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.education import service as education_service
@@ -118,42 +121,6 @@ def load_rules() -> CommitmentRules:
 # --------------------------------------------------------------------------------------------------
 # Errors by field
 # --------------------------------------------------------------------------------------------------
-
-
-class _Errors:
-    """Field errors collected before anything is written; raised together in Chinese."""
-
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-        self.items: list[dict[str, str]] = []
-
-    def add(self, field: str, reason: str) -> None:
-        self.items.append({"field": field, "name": self.names.get(field, field), "reason": reason})
-
-    def raise_if_any(self, head: str) -> None:
-        if self.items:
-            text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in self.items)
-            raise ValidationFailed(f"{head}：{text}", details=self.items)
-
-
-def _text(values: dict[str, Any], key: str) -> str:
-    value = values.get(key)
-    return str(value).strip() if value is not None else ""
-
-
-def _date(values: dict[str, Any], key: str, errors: _Errors, *, required: bool) -> date | None:
-    value = values.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.add(key, "必填项缺失")
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(key, f"“{value}”不是YYYY-MM-DD格式的有效日期")
-        return None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.forms import FieldErrors as _Errors
+from xinyong.core.forms import text_value as _text
 from xinyong.ingestion import service as ingestion_service
 from xinyong.inspections import draw
 from xinyong.inspections.models import (
@@ -122,25 +124,6 @@ def load_rules() -> InspectionRules:
 # --------------------------------------------------------------------------------------------------
 # Errors by field
 # --------------------------------------------------------------------------------------------------
-
-
-class _Errors:
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-        self.items: list[dict[str, str]] = []
-
-    def add(self, key: str, reason: str) -> None:
-        self.items.append({"field": key, "name": self.names.get(key, key), "reason": reason})
-
-    def raise_if_any(self, head: str) -> None:
-        if self.items:
-            text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in self.items)
-            raise ValidationFailed(f"{head}：{text}", details=self.items)
-
-
-def _text(values: Mapping[str, Any], key: str) -> str:
-    value = values.get(key)
-    return str(value).strip() if value is not None else ""
 
 
 def _list(value: Any) -> list[str]:

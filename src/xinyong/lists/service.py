@@ -25,6 +25,9 @@ from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import CalendarMissing, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.forms import FieldErrors as _Errors
+from xinyong.core.forms import date_value as _date_value
+from xinyong.core.forms import text_value as _text
 from xinyong.core.identifiers import InvalidIdentifier, mask_id_number, validate_resident_id, validate_uscc
 from xinyong.disclosure.rules import add_months
 from xinyong.ingestion import files as ingestion_files
@@ -121,40 +124,6 @@ def _step(session: Session, entry: ListEntry, target: str, actor: Actor, note: s
 # --------------------------------------------------------------------------------------------------
 # Field errors
 # --------------------------------------------------------------------------------------------------
-
-
-class _Errors:
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-        self.items: list[dict[str, str]] = []
-
-    def add(self, key: str, reason: str) -> None:
-        self.items.append({"field": key, "name": self.names.get(key, key), "reason": reason})
-
-    def raise_if_any(self, head: str) -> None:
-        if self.items:
-            text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in self.items)
-            raise ValidationFailed(f"{head}：{text}", details=self.items)
-
-
-def _text(values: dict[str, Any], key: str) -> str:
-    value = values.get(key)
-    return str(value).strip() if value is not None else ""
-
-
-def _date_value(values: dict[str, Any], key: str, errors: _Errors, *, required: bool) -> date | None:
-    value = values.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.add(key, "必填项缺失")
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(key, f"“{value}”不是YYYY-MM-DD格式的有效日期")
-        return None
 
 
 def _ids(value: Any) -> list[int]:
