@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from tests.conftest import TEST_SECRET
 from tests.helpers import csrf_from, login, make_token, make_user
 from tests.ingestion.samples import json_fields, row, write_csv
@@ -346,3 +346,38 @@ def test_a_bad_byte_deep_in_the_file_keeps_the_chunks_before_it_with_workers(
     assert f"第{count + 2}行含有无法按UTF-8解码的字节" in str(report["message"])
     kept = count // 500 * 500  # the whole chunks before the one with the bad byte
     assert report["created"] == kept and count_records(db) == kept
+
+
+def test_companies_first_seen_in_a_file_are_found_by_partial_name_at_once(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    """New entities are registered in bulk (on SQLite the name index is filled once per chunk, not per row)."""
+    from xinyong.portal import service as portal
+    from xinyong.subjects.models import Entity
+
+    monkeypatch.setattr(service, "CHUNK_ROWS", 3)
+    rows = [row(n) for n in range(1, 8)]
+    rows[4] = row(5, CF_XDR_MC="密山市连珠山镇振兴粮贸有限公司")
+    report = _ingest(db, write_csv(tmp_path / "p.csv", rows), 0)
+    assert (report["created"], report["rejected"]) == (7, 0)
+    with db.session() as s:
+        hits = portal.search(s, "连珠山 粮贸").hits
+        assert [h.name for h in hits] == ["密山市连珠山镇振兴粮贸有限公司"]
+        assert portal.search(s, "振兴粮贸").total == 1
+        # A company registered later by a person, one row at a time, is indexed by the trigger as before.
+        s.add(
+            Entity(
+                uscc="91230382MA1B3N1N24",
+                name="密山市白鱼湾镇渔业合作社",
+                category="法人及非法人组织",
+                entity_type="农民专业合作社",
+                region_code="230382",
+                status="存续",
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+    with db.session() as s:
+        assert [h.name for h in portal.search(s, "白鱼湾 渔业").hits] == ["密山市白鱼湾镇渔业合作社"]
+        if s.get_bind().dialect.name == "sqlite":
+            assert s.execute(text("SELECT deferred FROM search_index_control")).scalar_one() == 0

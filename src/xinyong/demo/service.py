@@ -64,6 +64,7 @@ from xinyong.core.identifiers import (
     resident_id_check_char,
 )
 from xinyong.subjects import service as subjects_service
+from xinyong.subjects.search_index import insert_entities_sqlite
 
 __all__ = [
     "CHUNK",
@@ -705,7 +706,9 @@ def _write_chunk(conn: Connection, dialect: str, chunk: _Chunk) -> None:
     cur = raw.cursor()
     try:
         for (table, cols), rows in zip(_TABLES, batches, strict=True):
-            if rows:
+            if rows and table == "entity":
+                insert_entities_sqlite(raw, cols, rows)
+            elif rows:
                 marks = ", ".join("?" * len(cols))
                 cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
     finally:

@@ -21,7 +21,7 @@ class JobRun(Base):
     summary: Mapped[str | None] = mapped_column(Text)
 
 
-# Search index objects created by migration 0005 outside the ORM (FTS5 virtual table and its shadow tables on
+# Search index objects created by migrations 0005 and 0015 outside the ORM (FTS5 virtual table and its shadow tables on
 # SQLite, the pg_trgm GIN index on PostgreSQL); schema comparison must leave them alone.
-SEARCH_INDEX_OBJECTS = ("entity_fts", "ix_entity_name_trgm")
+SEARCH_INDEX_OBJECTS = ("entity_fts", "ix_entity_name_trgm", "search_index_control")
 UNMANAGED_PREFIXES.update(SEARCH_INDEX_OBJECTS)

@@ -124,6 +124,7 @@ def ingest_file(
     filename: str | None = None,
     encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
+    regrade: bool = True,
 ) -> int:
     """Ingest a CSV or XLSX file; returns the batch id. Good rows are stored chunk by chunk, bad rows reported.
 
@@ -131,7 +132,9 @@ def ingest_file(
     stores nothing twice (records are keyed by department, item and document number) and finishes the job.
     """
     batch_id = create_batch(db, kind=kind, department_code=department_code, actor=actor, filename=filename or path.name)
-    run_batch(db, batch_id, path=path, actor=actor, cipher=cipher, encoding=encoding, progress=progress)
+    run_batch(
+        db, batch_id, path=path, actor=actor, cipher=cipher, encoding=encoding, progress=progress, regrade=regrade
+    )
     return batch_id
 
 
@@ -158,8 +161,10 @@ def run_batch(
     encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    regrade: bool = True,
 ) -> None:
-    """Process a registered batch's file (see ``ingest_file``); ``workers`` overrides ``worker_count``."""
+    """Process a registered batch's file (see ``ingest_file``); ``workers`` overrides ``worker_count``. With
+    ``regrade`` False the subjects the batch touched stay queued for ``xinyong evaluate --dirty``."""
     with db.session() as session:
         batch = get_batch(session, batch_id)
         batch.status = "running"
@@ -250,7 +255,8 @@ def run_batch(
             _refresh_statistics(db)
         if progress:
             progress(chunk.rows)
-    _regrade(db, actor)
+    if regrade:
+        _regrade(db, actor)
     _finish(db, batch_id, status="completed", message=None, actor=actor)
 
 

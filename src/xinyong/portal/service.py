@@ -320,11 +320,21 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
             base = "FROM entity e WHERE " + " AND ".join(likes)
             order = "ORDER BY e.id"
     else:
-        likes = []
+        # A cached generic plan cannot use the trigram index for `name LIKE $1` (the pattern is unknown when it is
+        # planned) and scans the table: after a few searches the driver prepares the statement and PostgreSQL may
+        # switch to one. Plan every search for its own pattern.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        conditions = []
         for i, t in enumerate(terms):
-            params[f"s{i}"] = _like(t)
-            likes.append(f"e.name LIKE :s{i}")  # pg_trgm GIN index ix_entity_name_trgm
-        base = "FROM entity e WHERE " + " AND ".join(likes)
+            if len(t) >= 3:
+                params[f"s{i}"] = _like(t)
+                conditions.append(f"e.name LIKE :s{i}")  # pg_trgm GIN index ix_entity_name_trgm
+            else:
+                # 1-2 characters hold no trigram: as an index condition they would read the whole index. Filter
+                # the candidates the longer terms found instead (or scan in id order, stopping at the page).
+                params[f"s{i}"] = t
+                conditions.append(f"strpos(e.name, :s{i}) > 0")
+        base = "FROM entity e WHERE " + " AND ".join(conditions)
         order = "ORDER BY e.id"
     ids = list(
         session.execute(

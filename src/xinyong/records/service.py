@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import ARRAY, String, Table, any_, bindparam, func, select, update
+from sqlalchemy import ARRAY, JSON, String, Table, any_, bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -28,6 +28,7 @@ from xinyong.evaluation.dirty import mark_dirty
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
+from xinyong.subjects.search_index import insert_entities_sqlite
 
 NATURAL_PERSON = "自然人"
 CREATED, UNCHANGED, VERSIONED = "created", "unchanged", "versioned"
@@ -408,6 +409,8 @@ def raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: lis
         with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+    elif table == "entity":
+        insert_entities_sqlite(dbapi, columns, rows)  # the name-search index filled once, not row by row
     else:
         cur = dbapi.cursor()
         try:
@@ -438,7 +441,11 @@ _ENTITY_COLUMNS = (
 
 
 # A list bound as one expanding parameter: cheaper than ``in_(values)``, which coerces every value.
-_MANY: BindParameter[Any] = bindparam("many", expanding=True)
+# SQLite: the list travels as one JSON text and is unpacked by json_each (an expanding IN of thousands of values
+# costs more to compile than to run).
+_MANY_JSON = (
+    select(literal_column("value")).select_from(func.json_each(bindparam("many", type_=JSON()))).scalar_subquery()
+)
 # On PostgreSQL one array parameter instead: psycopg would parse a statement with thousands of placeholders.
 _MANY_ARRAY: BindParameter[Any] = bindparam("many", type_=ARRAY(String()))
 
@@ -447,7 +454,7 @@ def _one_of(session: Session, column: Any) -> Any:
     """``column IN (:many)``, bound the cheapest way for the backend (pass the list as ``{"many": [...]}``)."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(_MANY_ARRAY)
-    return column.in_(_MANY)
+    return column.in_(_MANY_JSON)
 
 
 def _entity_row(p: Prepared, stamp: Any) -> tuple[Any, ...]:
