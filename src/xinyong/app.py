@@ -193,6 +193,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
     from xinyong.objections import views as objections_views
+    from xinyong.oversight import api as oversight_api
+    from xinyong.oversight import views as oversight_views
     from xinyong.portal import views as portal_views
     from xinyong.repair import views as repair_views
     from xinyong.reports import api as reports_api
@@ -228,6 +230,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_views.router)
     app.include_router(repair_views.router)
     app.include_router(objections_views.router)
+    app.include_router(oversight_api.router)
+    app.include_router(oversight_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

@@ -93,6 +93,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
     from xinyong.core.db import upgrade
     from xinyong.evaluation import service as evaluation_service
     from xinyong.inspections import service as inspections_service
+    from xinyong.oversight import plan as plan_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(db.url)
@@ -103,6 +104,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         versions = catalog_service.load_shipped(session, actor=actor)
         inspection_items = inspections_service.load_shipped_items(session, actor=actor)
         models = evaluation_service.load_shipped(session, actor=actor)
+        plan_items = plan_service.load_shipped(session, actor=actor)
     if not quiet:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
@@ -114,6 +116,8 @@ def _init(db: Database, *, quiet: bool = False) -> None:
             out.print(f"随机抽查事项清单：新增事项{inspection_items}项。")
         if models:
             out.print(f"信用评价模型：新发布版本{'、'.join(models)}。")
+        if plan_items:
+            out.print(f"实施方案计划任务：新增{plan_items}项。")
 
 
 def _display_url(url: str) -> str:

@@ -58,6 +58,7 @@ _DEPARTMENT = _STAFF | {
     "supervision.manage",
     "reports.request",
     "objections.handle",
+    "plan.report",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -94,9 +95,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "repair.recheck",
         "objections.decide",
         "credit.stats",
+        "oversight.read",
     },
     "auditor": frozenset(
-        {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
+        {
+            "console.enter",
+            "subjects.read",
+            "departments.read",
+            "audit.read",
+            "catalog.read",
+            "evaluation.read",
+            "oversight.read",
+        }
     ),
     "client": frozenset({"subjects.read", "checks.run"}),
 }
@@ -146,6 +156,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.decide": "作出异议处理决定",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
+    "oversight.read": "查看部门履职监测、计划任务进展和考核评分表",
+    "plan.report": "报送本部门负责的计划任务进展",
 }
 
 
