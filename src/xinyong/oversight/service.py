@@ -107,6 +107,7 @@ class DepartmentFigures:
     department_id: int
     code: str
     name: str
+    short_name: str
     records: int = 0
     on_time: int = 0
     late: int = 0
@@ -253,7 +254,7 @@ def _by_department(session: Session, stmt: Any) -> dict[int, tuple[int, ...]]:
 def department_figures(session: Session, p: Period) -> list[DepartmentFigures]:
     """Every department's figures for the period, each family of figures from one aggregate query."""
     depts = session.execute(select(Department).order_by(Department.sort_order, Department.id)).scalars()
-    figures = {d.id: DepartmentFigures(d.id, d.code, d.name) for d in depts}
+    figures = {d.id: DepartmentFigures(d.id, d.code, d.name, d.short_name) for d in depts}
     r = CreditRecord
     records = _by_department(
         session,
@@ -463,6 +464,7 @@ def dashboard(session: Session, p: Period) -> dict[str, Any]:
             {
                 "code": f.code,
                 "name": f.name,
+                "short_name": f.short_name,
                 "records": f.records,
                 "on_time": f.on_time,
                 "late": f.late,

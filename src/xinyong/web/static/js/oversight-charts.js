@@ -1,20 +1,8 @@
-/* Charts of the oversight dashboard (Apache ECharts, served locally). Data come from the JSON endpoint named in each
-   chart's data-source attribute; no inline script, as the Content-Security-Policy requires. */
+/* Charts of the oversight dashboard (Apache ECharts, served locally). Drawn by charts.js from the JSON endpoint named
+   in each chart's data-source attribute. */
 (function () {
   "use strict";
   var GRADE_COLOURS = { A: "#2e7d32", B: "#1d4f91", C: "#ef6c00", D: "#c62828" };
-  var cache = {};
-
-  function load(url) {
-    if (!cache[url]) {
-      cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.json();
-      });
-    }
-    return cache[url];
-  }
-
   function pctAxis() {
     return { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
   }
@@ -34,17 +22,17 @@
     };
   }
 
-  function reporting(data) {
+  function reporting(el, data) {
     var rows = data.departments;
-    var opt = base(rows.map(function (d) { return d.name; }));
+    var opt = base(rows.map(function (d) { return d.short_name; }));
     opt.series = [rateSeries(rows, "on_time_rate", "信息报送及时率", "#1d4f91"),
                   rateSeries(rows, "rejection_rate", "退回率", "#c62828")];
     return opt;
   }
 
-  function handling(data) {
+  function handling(el, data) {
     var rows = data.departments;
-    var opt = base(rows.map(function (d) { return d.name; }));
+    var opt = base(rows.map(function (d) { return d.short_name; }));
     opt.series = [rateSeries(rows, "check_coverage", "核查覆盖率", "#00838f"),
                   rateSeries(rows, "feedback_rate", "反馈完整率", "#1d4f91"),
                   rateSeries(rows, "objection_on_time_rate", "异议按期办结率", "#6a1b9a"),
@@ -53,7 +41,7 @@
     return opt;
   }
 
-  function grades(data) {
+  function grades(el, data) {
     var rows = data.domains;
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -68,7 +56,7 @@
     };
   }
 
-  function inspections(data) {
+  function inspections(el, data) {
     var rows = data.domains;
     return {
       tooltip: { trigger: "axis" },
@@ -86,24 +74,5 @@
 
   var BUILDERS = { reporting: reporting, handling: handling, grades: grades, inspections: inspections };
 
-  function draw(el) {
-    var build = BUILDERS[el.getAttribute("data-chart")];
-    if (!build || typeof echarts === "undefined") { return; }
-    load(el.getAttribute("data-source")).then(function (data) {
-      var chart = echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(data));
-      el.setAttribute("data-rendered", "true");
-      window.addEventListener("resize", function () { chart.resize(); });
-    }).catch(function (err) {
-      el.textContent = "图表数据加载失败：" + err.message;
-      el.classList.add("chart-error");
-    });
-  }
-
-  function start() {
-    var nodes = document.querySelectorAll("[data-chart]");
-    for (var i = 0; i < nodes.length; i++) { draw(nodes[i]); }
-  }
-
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  XinyongCharts.start(BUILDERS);
 })();
