@@ -238,7 +238,8 @@ def departments() -> None:
 def token_create(
     dept: Annotated[str, typer.Option("--dept", help="部门代码（见 xinyong departments）")],
     role: Annotated[
-        str, typer.Option("--role", help="角色：public entity operator reviewer inspector admin auditor client")
+        str,
+        typer.Option("--role", help="角色：public entity operator reviewer inspector admin auditor client association"),
     ],
     name: Annotated[str | None, typer.Option(help="令牌名称，如调用系统名")] = None,
     expires_days: Annotated[int | None, typer.Option("--expires-days", help="有效天数（不填为长期）")] = None,

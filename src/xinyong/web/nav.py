@@ -40,6 +40,8 @@ CONSOLE_NAV: list[NavItem] = [
     NavItem("履职监测", "部门履职监测", "/console/oversight", "oversight.read"),
     NavItem("履职监测", "计划任务进展", "/console/oversight/plan", "oversight.read"),
     NavItem("履职监测", "计划任务进展报送", "/console/plan/my", "plan.report"),
+    NavItem("协同监管", "行业协会", "/console/associations", "associations.admin"),
+    NavItem("协同监管", "会员信用状况", "/console/association", "association.manage"),
     NavItem("本单位", "我的信用承诺", "/console/my/commitments", "commitments.sign"),
     NavItem("本单位", "自愿注册信息", "/console/my/voluntary", "voluntary.register"),
     NavItem("信用评价", "信用等级", "/console/evaluation", "evaluation.read"),
