@@ -13,7 +13,7 @@ from xinyong.associations import service
 from xinyong.associations.models import Association
 from xinyong.core.errors import DomainError
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, form_fields, requires
 from xinyong.subjects import service as subjects_service
 from xinyong.web.views import render
 
@@ -21,11 +21,6 @@ router = APIRouter(include_in_schema=False)
 
 Admin = Annotated[Principal, Depends(requires("associations.admin"))]
 Manager = Annotated[Principal, Depends(requires("association.manage"))]
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -63,7 +58,7 @@ def admin(request: Request, session: DbSession, _: Admin) -> HTMLResponse:
 @router.post("/console/associations", response_class=HTMLResponse)
 async def register(request: Request, session: DbSession, principal: Admin) -> HTMLResponse:
     """Register an association."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         row = service.register(
             session,
@@ -81,7 +76,7 @@ async def register(request: Request, session: DbSession, principal: Admin) -> HT
 @router.post("/console/associations/{association_id}/users", response_class=HTMLResponse)
 async def link_user(request: Request, association_id: int, session: DbSession, principal: Admin) -> HTMLResponse:
     """Link a user with the role 行业协会 to the association."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         service.link_user(
             session, association_id=association_id, username=form.get("username", ""), actor=principal.actor()
@@ -131,7 +126,7 @@ def members(request: Request, session: DbSession, principal: Manager) -> HTMLRes
 async def add_member(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Add a member by its Unified Social Credit Code."""
     association = service.association_of(session, principal.user_id)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         joined = date.fromisoformat(form["joined_on"]) if form.get("joined_on") else None
         entity = service.add_member(
@@ -177,7 +172,7 @@ async def import_members(request: Request, session: DbSession, principal: Manage
 async def remove_member(request: Request, entity_id: int, session: DbSession, principal: Manager) -> HTMLResponse:
     """Remove a member from the list."""
     association = service.association_of(session, principal.user_id)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         service.remove_member(
             session,
@@ -230,7 +225,7 @@ def member(request: Request, entity_id: int, session: DbSession, principal: Mana
 async def record_info(request: Request, entity_id: int, session: DbSession, principal: Manager) -> HTMLResponse:
     """Record a self-discipline commitment, a training or a self-discipline measure about a member."""
     association = service.association_of(session, principal.user_id)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         service.record_info(session, association=association, entity_id=entity_id, values=form, actor=principal.actor())
     except DomainError as exc:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.core.errors import DomainError
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, form_fields, requires
 from xinyong.oversight import assessment, plan, service
 from xinyong.web.views import render
 
@@ -90,8 +90,7 @@ def my_plan(request: Request, session: DbSession, principal: Reporter) -> HTMLRe
 @router.post("/console/plan/my/{code}", response_class=HTMLResponse)
 async def report_progress(request: Request, code: str, session: DbSession, principal: Reporter) -> HTMLResponse:
     """Submit (or replace) this quarter's progress report on a task."""
-    raw = await request.form()
-    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    form = await form_fields(request)
     try:
         row = plan.submit_progress(
             session,
