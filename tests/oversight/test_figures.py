@@ -158,3 +158,11 @@ def test_dashboard_pages_and_export_for_the_credit_office_only(
     assert xlsx.status_code == 200
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert load_workbook(io.BytesIO(xlsx.content))["考核评分表"]["A3"].value is not None
+    # The weighting is versioned data: 2025 has no version in force, so figures are shown without scores.
+    assert service.weighting_for(2025) is None and service.weighting_for(2027).version == "2026.1"  # type: ignore[union-attr]
+    old = client.get("/console/oversight?year=2025")
+    assert old.status_code == 200 and "该年度没有生效的考核权重版本，不计算得分" in old.text
+    assert all(d["score"] is None for d in client.get("/api/v1/oversight/dashboard?year=2025").json()["departments"])
+    old_xlsx = load_workbook(io.BytesIO(client.get("/console/oversight/assessment.xlsx?year=2025").content))
+    assert "未计算得分" in old_xlsx["评分权重"]["B1"].value
+    assert client.get("/api/v1/oversight/dashboard?year=1999").status_code == 422

@@ -63,7 +63,10 @@ def workbook_bytes(session: Session, p: Period) -> bytes:
     assert ws is not None
     ws.title = "考核评分表"
     ws.append(
-        [f"{p.year}年度营商环境考核·社会信用体系建设指标（统计截至{p.today.isoformat()}，权重版本{weighting.version}）"]
+        [
+            f"{p.year}年度营商环境考核·社会信用体系建设指标（统计截至{p.today.isoformat()}，"
+            + (f"权重版本{weighting.version}）" if weighting else "该年度没有生效的考核权重版本，未计算得分）")
+        ]
     )
     ws["A1"].font = Font(bold=True, size=13)
     header = ["部门代码", "部门", *[h for h, _, _ in COLUMNS], "得分"]
@@ -86,14 +89,17 @@ def workbook_bytes(session: Session, p: Period) -> bytes:
     ws.row_dimensions[2].height = 45
 
     wsw = wb.create_sheet("评分权重")
-    wsw.append(["版本", weighting.version])
-    wsw.append(["名称", weighting.title])
-    wsw.append(["生效日期", weighting.effective_from.isoformat()])
-    wsw.append(["计分方法", weighting.note])
-    wsw.append([])
-    wsw.append(["指标代码", "指标", "权重（分）"])
-    for i in weighting.indicators:
-        wsw.append([i.key, i.name, i.weight])
+    if weighting is None:
+        wsw.append(["版本", f"{p.year}年没有生效的考核权重版本，未计算得分"])
+    else:
+        wsw.append(["版本", weighting.version])
+        wsw.append(["名称", weighting.title])
+        wsw.append(["生效日期", weighting.effective_from.isoformat()])
+        wsw.append(["计分方法", weighting.note])
+        wsw.append([])
+        wsw.append(["指标代码", "指标", "权重（分）"])
+        for i in weighting.indicators:
+            wsw.append([i.key, i.name, i.weight])
     wsw.column_dimensions["A"].width = 26
     wsw.column_dimensions["B"].width = 30
 

@@ -83,12 +83,11 @@ def load_weightings() -> list[Weighting]:
     return sorted(doc.versions, key=lambda w: w.effective_from)
 
 
-def weighting_for(year: int) -> Weighting:
-    """The version in force at the end of the assessed year (the latest one effective by 31 December)."""
+def weighting_for(year: int) -> Weighting | None:
+    """The version in force at the end of the assessed year (the latest one effective by 31 December); None for a
+    year before every version (figures are shown, no score is computed)."""
     versions = [w for w in load_weightings() if w.effective_from <= date(year, 12, 31)]
-    if not versions:
-        raise ValidationFailed(f"{year}年没有生效的考核权重版本。")
-    return versions[-1]
+    return versions[-1] if versions else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,8 +185,11 @@ class DepartmentFigures:
         value: float | None = getattr(self, key)
         return value
 
-    def score(self, weighting: Weighting) -> float | None:
-        """Σ weight × rate over indicators with a value, rescaled to 100 points; None when nothing is measurable."""
+    def score(self, weighting: Weighting | None) -> float | None:
+        """Σ weight × rate over indicators with a value, rescaled to 100 points; None when nothing is measurable or
+        no weighting is in force."""
+        if weighting is None:
+            return None
         present = [(i.weight, v) for i in weighting.indicators if (v := self.rate(i.key)) is not None]
         total = sum(w for w, _ in present)
         if not total:
@@ -458,8 +460,10 @@ def dashboard(session: Session, p: Period) -> dict[str, Any]:
     return {
         "year": p.year,
         "as_of": p.today.isoformat(),
-        "weighting": {"version": weighting.version, "title": weighting.title},
-        "indicators": [{"key": i.key, "name": i.name, "weight": i.weight} for i in weighting.indicators],
+        "weighting": {"version": weighting.version, "title": weighting.title} if weighting else None,
+        "indicators": [{"key": i.key, "name": i.name, "weight": i.weight} for i in weighting.indicators]
+        if weighting
+        else [{"key": key, "name": name, "weight": None} for key, name in INDICATORS.items()],
         "departments": [
             {
                 "code": f.code,
