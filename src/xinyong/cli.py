@@ -184,7 +184,15 @@ def demo(
         db.dispose()
 
 
-KEY_DEMO_ACCOUNTS = ("admin", "auditor", "scjg_operator", "scjg_reviewer", "scjg_inspector", "entity")
+KEY_DEMO_ACCOUNTS = (
+    "admin",
+    "auditor",
+    "scjg_operator",
+    "scjg_reviewer",
+    "scjg_inspector",
+    "entity",
+    "association",
+)
 
 
 def _print_demo_accounts(credentials: list[Any]) -> None:
