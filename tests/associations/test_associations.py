@@ -125,6 +125,19 @@ def test_association_members_information_and_isolation(client: TestClient, db: D
         assert s.execute(select(func.count()).select_from(CreditRecord)).scalar_one() == records_before
         assert s.execute(select(func.count()).select_from(AssociationInfo)).scalar_one() == 1
 
+    # The public profile shows it too, in its own section, labelled (page and API alike).
+    client.cookies.clear()
+    profile = client.get(f"/portal/entities/{company_code(1)}")
+    section = profile.text.split(LABEL, 1)[1]
+    assert "违反行业自律公约" in section and "不是政府部门作出的认定" in section
+    api = client.get(f"/api/v1/subjects/{company_code(1)}").json()
+    shown = next(x for x in api["sections"] if x["key"] == "associations")
+    assert shown["title"] == LABEL and shown["data"]["rows"][0]["信息性质"] == LABEL
+    assert (
+        shown["data"]["rows"][0]["措施"] == "通报批评" and shown["data"]["rows"][0]["记录单位"] == "密山市食品行业协会"
+    )
+    assert all(x["key"] != "associations" for x in client.get(f"/api/v1/subjects/{company_code(3)}").json()["sections"])
+
     # Another association sees and edits nothing of it.
     token_b = _as(client, "build")
     assert "密山市兴凯食品有限公司1" not in client.get("/console/association").text

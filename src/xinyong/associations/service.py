@@ -53,6 +53,7 @@ class AssociationRules(BaseModel):
     removing_measures: list[str]
     max_import_rows: int = Field(gt=0)
     max_import_bytes: int = Field(gt=0)
+    portal_years: int = Field(ge=0)
 
 
 def load_rules() -> AssociationRules:
@@ -481,3 +482,19 @@ def infos(session: Session, *, association: Association, entity_id: int) -> list
             .order_by(AssociationInfo.occurred_on.desc(), AssociationInfo.id.desc())
         ).scalars()
     )
+
+
+def public_items(session: Session, *, entity_id: int, today: date) -> list[tuple[Association, AssociationInfo]]:
+    """The associations' items about an entity recorded in the last ``portal_years`` years, newest first, for the
+    public profile (always shown with the association label)."""
+    years = load_rules().portal_years
+    since = today.replace(year=today.year - years, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    return [
+        (a, i)
+        for i, a in session.execute(
+            select(AssociationInfo, Association)
+            .join(Association, Association.id == AssociationInfo.association_id)
+            .where(AssociationInfo.entity_id == entity_id, AssociationInfo.occurred_on >= since)
+            .order_by(AssociationInfo.occurred_on.desc(), AssociationInfo.id.desc())
+        )
+    ]
