@@ -62,29 +62,16 @@ def build(session: Session) -> dict[str, Any]:
             department_id=scjg,
             item_code="penalty",
             status="completed",
-            rows=10,
-            rejected=2,
-            started_at=_at("2026-06-01T03:00:00"),
+            rows=rows,
+            rejected=rejected,
+            started_at=_at(at),
             submitted_by="t",
-        ),
-        Batch(
-            department_id=scjg,
-            item_code="penalty",
-            status="completed",
-            rows=5,
-            rejected=0,
-            started_at=_at("2025-12-31T16:30:00"),
-            submitted_by="t",
-        ),
-        Batch(
-            department_id=scjg,
-            item_code="penalty",
-            status="completed",
-            rows=100,
-            rejected=50,
-            started_at=_at("2025-12-31T15:30:00"),
-            submitted_by="t",
-        ),
+        )
+        for rows, rejected, at in [
+            (10, 2, "2026-06-01T03:00:00"),
+            (5, 0, "2025-12-31T16:30:00"),
+            (100, 50, "2025-12-31T15:30:00"),
+        ]
     ]
     session.add_all(batches)
     session.flush()

@@ -66,6 +66,12 @@ def load_rules() -> AssociationRules:
         raise ValidationFailed("行业协会规则文件有误：" + "；".join(problems), details=problems) from None
 
 
+def _audit(session: Session, actor: Actor, action: str, association_id: int, detail: dict[str, Any]) -> None:
+    audit.record(
+        session, actor=actor, action=action, object_type="association", object_id=association_id, detail=detail
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Registration and users (the credit office)
 # --------------------------------------------------------------------------------------------------
@@ -100,14 +106,7 @@ def register(
     )
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="association.register",
-        object_type="association",
-        object_id=row.id,
-        detail={"uscc": code, "name": name},
-    )
+    _audit(session, actor, "association.register", row.id, {"uscc": code, "name": name})
     return row
 
 
@@ -127,14 +126,7 @@ def link_user(session: Session, *, association_id: int, username: str, actor: Ac
     if link is None:
         session.add(AssociationUser(user_id=user.id, association_id=association.id))
         session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="association.link_user",
-            object_type="association",
-            object_id=association.id,
-            detail={"username": user.username},
-        )
+        _audit(session, actor, "association.link_user", association.id, {"username": user.username})
 
 
 def all_associations(session: Session) -> list[tuple[Association, int, list[str]]]:
@@ -214,14 +206,7 @@ def add_member(
     if not _set_active(session, association, entity, joined_on, actor):
         raise Conflict(f"{entity.name}（{code}）已是本会会员。")
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="association.member_add",
-        object_type="association",
-        object_id=association.id,
-        detail={"uscc": code},
-    )
+    _audit(session, actor, "association.member_add", association.id, {"uscc": code})
     return entity
 
 
@@ -233,14 +218,7 @@ def remove_member(session: Session, *, association: Association, entity_id: int,
     member.status, member.removed_on = REMOVED, get_clock().today()
     member.updated_at, member.updated_by = get_clock().now(), actor.label
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="association.member_remove",
-        object_type="association",
-        object_id=association.id,
-        detail={"uscc": entity.uscc, "reason": reason},
-    )
+    _audit(session, actor, "association.member_remove", association.id, {"uscc": entity.uscc, "reason": reason})
 
 
 @dataclass
@@ -324,13 +302,12 @@ def import_members(session: Session, *, association: Association, content: bytes
         else:
             result.already += 1
     session.flush()
-    audit.record(
+    _audit(
         session,
-        actor=actor,
-        action="association.member_import",
-        object_type="association",
-        object_id=association.id,
-        detail={"rows": result.rows, "added": result.added, "already": result.already},
+        actor,
+        "association.member_import",
+        association.id,
+        {"rows": result.rows, "added": result.added, "already": result.already},
     )
     return result
 
