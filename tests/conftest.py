@@ -38,6 +38,7 @@ def initialise(url: str) -> None:
     from xinyong.catalog import service as catalog_service
     from xinyong.core import calendar as calendar_service
     from xinyong.evaluation import service as evaluation_service
+    from xinyong.oversight import plan as plan_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(url)
@@ -49,6 +50,7 @@ def initialise(url: str) -> None:
             calendar_service.seed_from_chinesecalendar(session, actor=actor)
             catalog_service.load_shipped(session, actor=actor)
             evaluation_service.load_shipped(session, actor=actor)
+            plan_service.load_shipped(session, actor=actor)
     finally:
         db.dispose()
 

@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     from xinyong.accounts import views as accounts_views
+    from xinyong.associations import views as associations_views
     from xinyong.catalog import api as catalog_api
     from xinyong.catalog import views as catalog_views
     from xinyong.checks import api as checks_api
@@ -193,6 +194,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
     from xinyong.objections import views as objections_views
+    from xinyong.oversight import api as oversight_api
+    from xinyong.oversight import views as oversight_views
     from xinyong.portal import views as portal_views
     from xinyong.repair import views as repair_views
     from xinyong.reports import api as reports_api
@@ -228,6 +231,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_views.router)
     app.include_router(repair_views.router)
     app.include_router(objections_views.router)
+    app.include_router(oversight_api.router)
+    app.include_router(oversight_views.router)
+    app.include_router(associations_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

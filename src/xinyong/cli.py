@@ -45,6 +45,9 @@ def _add_domain_commands() -> None:
     register_inspections(app)
     app.add_typer(report_app, name="report")
     app.add_typer(repair_app, name="repair")
+    from xinyong.oversight.cli import oversight_app
+
+    app.add_typer(oversight_app, name="oversight")
 
 
 _add_domain_commands()
@@ -93,6 +96,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
     from xinyong.core.db import upgrade
     from xinyong.evaluation import service as evaluation_service
     from xinyong.inspections import service as inspections_service
+    from xinyong.oversight import plan as plan_service
     from xinyong.subjects import service as subjects_service
 
     upgrade(db.url)
@@ -103,6 +107,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         versions = catalog_service.load_shipped(session, actor=actor)
         inspection_items = inspections_service.load_shipped_items(session, actor=actor)
         models = evaluation_service.load_shipped(session, actor=actor)
+        plan_items = plan_service.load_shipped(session, actor=actor)
     if not quiet:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
@@ -114,6 +119,8 @@ def _init(db: Database, *, quiet: bool = False) -> None:
             out.print(f"随机抽查事项清单：新增事项{inspection_items}项。")
         if models:
             out.print(f"信用评价模型：新发布版本{'、'.join(models)}。")
+        if plan_items:
+            out.print(f"实施方案计划任务：新增{plan_items}项。")
 
 
 def _display_url(url: str) -> str:
@@ -180,7 +187,15 @@ def demo(
         db.dispose()
 
 
-KEY_DEMO_ACCOUNTS = ("admin", "auditor", "scjg_operator", "scjg_reviewer", "scjg_inspector", "entity")
+KEY_DEMO_ACCOUNTS = (
+    "admin",
+    "auditor",
+    "scjg_operator",
+    "scjg_reviewer",
+    "scjg_inspector",
+    "entity",
+    "association",
+)
 
 
 def _print_demo_accounts(credentials: list[Any]) -> None:
@@ -234,7 +249,8 @@ def departments() -> None:
 def token_create(
     dept: Annotated[str, typer.Option("--dept", help="部门代码（见 xinyong departments）")],
     role: Annotated[
-        str, typer.Option("--role", help="角色：public entity operator reviewer inspector admin auditor client")
+        str,
+        typer.Option("--role", help="角色：public entity operator reviewer inspector admin auditor client association"),
     ],
     name: Annotated[str | None, typer.Option(help="令牌名称，如调用系统名")] = None,
     expires_days: Annotated[int | None, typer.Option("--expires-days", help="有效天数（不填为长期）")] = None,

@@ -1,6 +1,7 @@
 """Imports every domain's models so that Base.metadata is complete (for Alembic and tests)."""
 
 from xinyong.accounts import models as accounts_models
+from xinyong.associations import models as associations_models
 from xinyong.catalog import models as catalog_models
 from xinyong.checks import models as checks_models
 from xinyong.commitments import models as commitments_models
@@ -14,6 +15,7 @@ from xinyong.inspections import models as inspections_models
 from xinyong.lists import models as lists_models
 from xinyong.notices import models as notices_models
 from xinyong.objections import models as objections_models
+from xinyong.oversight import models as oversight_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
@@ -22,6 +24,7 @@ from xinyong.subjects import models as subjects_models
 __all__ = [
     "Base",
     "accounts_models",
+    "associations_models",
     "audit",
     "calendar",
     "catalog_models",
@@ -35,6 +38,7 @@ __all__ = [
     "lists_models",
     "notices_models",
     "objections_models",
+    "oversight_models",
     "records_models",
     "repair_models",
     "reports_models",

@@ -24,6 +24,7 @@ class Role(StrEnum):
     admin = "admin"
     auditor = "auditor"
     client = "client"
+    association = "association"
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -35,6 +36,7 @@ ROLE_LABELS: dict[str, str] = {
     "admin": "信用办管理员",
     "auditor": "审计员",
     "client": "接口调用方",
+    "association": "行业协会",
 }
 
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
@@ -58,6 +60,7 @@ _DEPARTMENT = _STAFF | {
     "supervision.manage",
     "reports.request",
     "objections.handle",
+    "plan.report",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -94,11 +97,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "repair.recheck",
         "objections.decide",
         "credit.stats",
+        "oversight.read",
+        "associations.admin",
     },
     "auditor": frozenset(
-        {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
+        {
+            "console.enter",
+            "subjects.read",
+            "departments.read",
+            "audit.read",
+            "catalog.read",
+            "evaluation.read",
+            "oversight.read",
+        }
     ),
     "client": frozenset({"subjects.read", "checks.run"}),
+    "association": frozenset({"console.enter", "subjects.read", "association.manage"}),
 }
 
 PERMISSION_LABELS: dict[str, str] = {
@@ -146,6 +160,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.decide": "作出异议处理决定",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
+    "oversight.read": "查看部门履职监测、计划任务进展和考核评分表",
+    "plan.report": "报送本部门负责的计划任务进展",
+    "associations.admin": "登记行业协会并关联协会账号",
+    "association.manage": "管理本协会会员名单和会员信用信息",
 }
 
 

@@ -162,8 +162,9 @@ def create_demo_users(session: Session, *, actor: Actor) -> list[DemoCredential]
     Per department an operator (``{code}_operator``) and a reviewer (``{code}_reviewer``); at the credit
     office an administrator (``admin``) and an auditor (``auditor``); inspectors (``{code}_inspector``) at
     市场监管 and the other departments of :data:`INSPECTOR_DEPARTMENTS`; one market-entity user (``entity``,
-    linked to a demo company by :func:`generate`).  Idempotent: an existing username is skipped (and not
-    returned, since its password may have been changed).  Display names are deterministic.
+    linked to a demo company by :func:`generate`) and one industry-association user (``association``).
+    Idempotent: an existing username is skipped (and not returned, since its password may have been changed).
+    Display names are deterministic.
     """
     departments = subjects_service.list_departments(session)
     office = next((d for d in departments if d.is_credit_office), None)
@@ -179,6 +180,7 @@ def create_demo_users(session: Session, *, actor: Actor) -> list[DemoCredential]
         if code in by_code:
             plan.append((f"{code}_inspector", "inspector", code, by_code[code].name))
     plan.append(("entity", "entity", None, None))
+    plan.append(("association", "association", None, None))  # linked to the demo association by oversight.demo
 
     existing = set(session.execute(select(User.username)).scalars())
     rng = random.Random("xinyong-demo-users")
@@ -1026,6 +1028,9 @@ def generate(
     from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
 
     repair_demo.seed(db, secret_key=secret_key)
+    from xinyong.oversight import demo as oversight_demo  # plan progress reports, an industry association
+
+    oversight_demo.seed(db)
     from xinyong.evaluation import service as evaluation_service
 
     with db.session() as session:  # the subjects whose records repairs and objections changed

@@ -1,20 +1,9 @@
-/* Charts of the evaluation console page (Apache ECharts, served locally). Data come from the JSON endpoint named
-   in each chart's data-source attribute; no inline script, as the Content-Security-Policy requires. */
+/* Charts of the evaluation console page (Apache ECharts, served locally). Drawn by charts.js from the JSON endpoint
+   named in each chart's data-source attribute. */
 (function () {
   "use strict";
   var COLOURS = { A: "#2e7d32", B: "#1d4f91", C: "#ef6c00", D: "#c62828" };
   var GRADES = ["A", "B", "C", "D"];
-  var cache = {};
-
-  function load(url) {
-    if (!cache[url]) {
-      cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.json();
-      });
-    }
-    return cache[url];
-  }
 
   function label(data, g) {
     for (var i = 0; i < data.grades.length; i++) { if (data.grades[i].grade === g) { return g + "级 " + data.grades[i].label; } }
@@ -75,24 +64,5 @@
 
   var BUILDERS = { domains: domains, history: history, warnings: warnings };
 
-  function draw(el) {
-    var build = BUILDERS[el.getAttribute("data-chart")];
-    if (!build || typeof echarts === "undefined") { return; }
-    load(el.getAttribute("data-source")).then(function (data) {
-      var chart = echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(el, data));
-      el.setAttribute("data-rendered", "true");
-      window.addEventListener("resize", function () { chart.resize(); });
-    }).catch(function (err) {
-      el.textContent = "图表数据加载失败：" + err.message;
-      el.classList.add("chart-error");
-    });
-  }
-
-  function start() {
-    var nodes = document.querySelectorAll("[data-chart]");
-    for (var i = 0; i < nodes.length; i++) { draw(nodes[i]); }
-  }
-
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  XinyongCharts.start(BUILDERS);
 })();

@@ -1,0 +1,1 @@
+"""Oversight (G4): department performance, plan task tracking and the annual assessment table."""
