@@ -20,13 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-import xinyong.models  # noqa: E402, F401  (every mapper known)
-from xinyong.core.db import Database  # noqa: E402
-from xinyong.oversight import assessment, service  # noqa: E402
-from xinyong.records.models import CreditRecord  # noqa: E402
-from xinyong.subjects.models import Entity  # noqa: E402
+import xinyong.models  # noqa: F401  (every mapper known)
+from xinyong.core.db import Database
+from xinyong.oversight import assessment, service
+from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Entity
+
+BASELINE_SQL = text("SELECT department_id, count(*) FROM credit_record GROUP BY department_id")
 
 
 def _median(fn: Callable[[], object], runs: int) -> float:
@@ -52,7 +54,9 @@ def main() -> None:
             records = s.execute(select(func.count()).select_from(CreditRecord)).scalar_one()
             p = service.period(args.year)
             baseline = _median(
-                lambda: s.execute(text("SELECT department_id, count(*) FROM credit_record GROUP BY department_id")).all(),
+                lambda: s.execute(
+                    text("SELECT department_id, count(*) FROM credit_record GROUP BY department_id")
+                ).all(),
                 args.runs,
             )
             dashboard = _median(lambda: service.dashboard(s, p), args.runs)

@@ -1,7 +1,7 @@
 """oversight: plan tasks and progress reports; industry associations, members and their own member information
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0015
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0015"
 branch_labels = None
 depends_on = None
 
