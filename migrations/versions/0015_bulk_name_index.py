@@ -1,4 +1,4 @@
-"""bulk entity registration: the SQLite name-search index filled once per statement, not once per row
+"""bulk ingestion: the SQLite name-search index filled once per statement, fewer record index entries
 
 Revision ID: 0015
 Revises: 0010
@@ -12,6 +12,7 @@ set); the writer then indexes its new rows with one INSERT … SELECT. Every oth
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
@@ -31,6 +32,17 @@ _OLD_TRIGGER = (
 
 
 def upgrade() -> None:
+    # Fewer index entries per stored record: the entity index is the evaluation index's leading prefix, and the
+    # person index need not hold the (many) records without a person.
+    op.drop_index("ix_credit_record_entity_current", table_name="credit_record")
+    op.drop_index("ix_credit_record_person_current", table_name="credit_record")
+    op.create_index(
+        "ix_credit_record_person_current",
+        "credit_record",
+        ["person_id", "is_current"],
+        sqlite_where=sa.text("person_id IS NOT NULL"),
+        postgresql_where=sa.text("person_id IS NOT NULL"),
+    )
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("CREATE TABLE search_index_control (id INTEGER PRIMARY KEY, deferred INTEGER NOT NULL DEFAULT 0)")
@@ -40,6 +52,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_credit_record_person_current", table_name="credit_record")
+    op.create_index("ix_credit_record_person_current", "credit_record", ["person_id", "is_current"])
+    op.create_index("ix_credit_record_entity_current", "credit_record", ["entity_id", "is_current"])
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("DROP TRIGGER IF EXISTS entity_fts_ai")

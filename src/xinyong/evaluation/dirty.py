@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.core.clock import get_clock
@@ -26,13 +27,22 @@ def mark_dirty(
         )
     if not ids:
         return 0
+    # A plain driver executemany: through the ORM (or a compiled multi-row INSERT) the marks of a large file cost
+    # more than the inserts themselves.
+    bind = session.get_bind()
+    dialect = bind.dialect
+    process = DirtySubject.__table__.c.marked_at.type.dialect_impl(dialect).bind_processor(dialect)
     now = get_clock().now()
-    # A plain executemany of one small statement: compiling a multi-row INSERT … ON CONFLICT for thousands of rows
-    # cost more than the inserts themselves during bulk ingestion.
-    conflict = "ON CONFLICT (entity_id) DO NOTHING"
-    stmt = text(
-        f"INSERT INTO {DirtySubject.__tablename__} (entity_id, marked_at) VALUES (:entity_id, :marked_at) {conflict}"
+    marked_at = process(now) if process else now
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    sql = (
+        f"INSERT INTO {DirtySubject.__tablename__} (entity_id, marked_at) VALUES ({mark}, {mark}) "
+        "ON CONFLICT (entity_id) DO NOTHING"
     )
-    stmt = stmt.bindparams(bindparam("marked_at", type_=DirtySubject.__table__.c.marked_at.type))
-    session.execute(stmt, [{"entity_id": i, "marked_at": now} for i in sorted(ids)])
+    raw: Any = session.connection().connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, [(i, marked_at) for i in sorted(ids)])
+    finally:
+        cur.close()
     return len(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.core.db import Base, UTCDateTime
@@ -17,8 +17,15 @@ class CreditRecord(Base):
     __tablename__ = "credit_record"
     __table_args__ = (
         UniqueConstraint("department_id", "item_code", "document_number", "version"),
-        Index("ix_credit_record_entity_current", "entity_id", "is_current"),
-        Index("ix_credit_record_person_current", "person_id", "is_current"),
+        # An entity's current records: the evaluation's covering index (entity_id, is_current, …) leads with them.
+        # Most records are about entities, so the persons' index leaves out the rows without a person.
+        Index(
+            "ix_credit_record_person_current",
+            "person_id",
+            "is_current",
+            sqlite_where=text("person_id IS NOT NULL"),
+            postgresql_where=text("person_id IS NOT NULL"),
+        ),
         Index("ix_credit_record_dept_deadline", "department_id", "publication_deadline"),
         Index("ix_credit_record_item_decided", "item_code", "decision_date"),  # portal publicity lists
         Index("ix_credit_record_status_until", "status", "publicity_until"),  # the daily expiry job
