@@ -45,6 +45,9 @@ def _add_domain_commands() -> None:
     register_inspections(app)
     app.add_typer(report_app, name="report")
     app.add_typer(repair_app, name="repair")
+    from xinyong.exchange.cli import exchange_app
+
+    app.add_typer(exchange_app, name="exchange")
 
 
 _add_domain_commands()

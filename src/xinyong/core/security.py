@@ -94,11 +94,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "repair.recheck",
         "objections.decide",
         "credit.stats",
+        "exchange.manage",
     },
     "auditor": frozenset(
         {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
     ),
-    "client": frozenset({"subjects.read", "checks.run"}),
+    "client": frozenset({"subjects.read", "checks.run", "open.public", "open.authorised", "open.bulk"}),
 }
 
 PERMISSION_LABELS: dict[str, str] = {
@@ -146,6 +147,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.decide": "作出异议处理决定",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
+    "exchange.manage": "管理信息向上报送和接口调用方",
+    "open.public": "接口：查询公开信用信息",
+    "open.authorised": "接口：经主体授权查询信用信息",
+    "open.bulk": "接口：批量获取双公示公开数据",
 }
 
 
@@ -225,6 +230,8 @@ class Principal:
     entity_id: int | None = None
     session_id: int | None = None
     ip: str | None = None
+    client_id: int | None = None  # a registered API client (third party, association)
+    client_rate: int | None = None  # its calls per minute
 
     @property
     def is_authenticated(self) -> bool:

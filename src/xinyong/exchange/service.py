@@ -22,7 +22,8 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.db import Database
-from xinyong.core.errors import Conflict, NotFound, ValidationFailed
+from xinyong.core.errors import Conflict, NotFound
+from xinyong.core.forms import FieldErrors, text_value
 from xinyong.exchange import feed, transport
 from xinyong.exchange.models import ExchangeAttempt, ExchangeBatch, ExchangeDestination
 
@@ -58,7 +59,7 @@ DESTINATION_FIELDS = {
 # --------------------------------------------------------------------------------------------------
 
 
-def _number(values: dict[str, Any], key: str, errors: list[dict[str, str]], *, integer: bool) -> Any:
+def _number(values: dict[str, Any], key: str, errors: FieldErrors, *, integer: bool) -> Any:
     raw = values.get(key)
     default = getattr(feed.load_rules().defaults, key)
     if raw is None or str(raw).strip() == "":
@@ -66,30 +67,33 @@ def _number(values: dict[str, Any], key: str, errors: list[dict[str, str]], *, i
     try:
         number = int(str(raw)) if integer else float(str(raw))
     except ValueError:
-        errors.append({"field": key, "name": DESTINATION_FIELDS[key], "reason": "应为数字"})
+        errors.add(key, "应为数字")
         return default
     if number < (1 if integer else 0):
-        errors.append({"field": key, "name": DESTINATION_FIELDS[key], "reason": "取值过小"})
+        errors.add(key, "取值过小")
     return number
+
+
+def code_and_name(values: dict[str, Any], errors: FieldErrors) -> tuple[str, str]:
+    """The upper-cased code and the name of a destination or client, errors recorded."""
+    code = text_value(values, "code").upper()
+    if not re.fullmatch(r"[A-Z][A-Z0-9_-]{1,39}", code):
+        errors.add("code", "须为2至40位大写字母、数字、下划线或连字符，以字母开头")
+    name = text_value(values, "name")
+    if not name:
+        errors.add("name", "必填项缺失")
+    return code, name
 
 
 def save_destination(session: Session, *, values: dict[str, Any], actor: Actor) -> ExchangeDestination:
     """Create or update a destination by code; every field error at once, nothing written when any is wrong."""
     rules = feed.load_rules()
-    errors: list[dict[str, str]] = []
-
-    def add(key: str, reason: str) -> None:
-        errors.append({"field": key, "name": DESTINATION_FIELDS[key], "reason": reason})
-
-    code = str(values.get("code") or "").strip().upper()
-    if not re.fullmatch(r"[A-Z][A-Z0-9_-]{1,39}", code):
-        add("code", "须为2至40位大写字母、数字、下划线或连字符，以字母开头")
-    name = str(values.get("name") or "").strip()
-    if not name:
-        add("name", "必填项缺失")
-    kind = str(values.get("kind") or "").strip()
-    url = str(values.get("url") or "").strip() or None
-    directory = str(values.get("directory") or "").strip() or None
+    errors = FieldErrors(DESTINATION_FIELDS)
+    add = errors.add
+    code, name = code_and_name(values, errors)
+    kind = text_value(values, "kind")
+    url = text_value(values, "url") or None
+    directory = text_value(values, "directory") or None
     if kind not in KIND_LABELS:
         add("kind", f"“{kind}”无效，可选：http（{KIND_LABELS['http']}）、directory（{KIND_LABELS['directory']}）")
     elif kind == "http" and not (url and re.match(r"^https?://", url)):
@@ -105,9 +109,7 @@ def save_destination(session: Session, *, values: dict[str, Any], actor: Actor) 
         key: _number(values, key, errors, integer=key in ("batch_size", "max_attempts", "max_pending"))
         for key in NUMBER_FIELDS
     }
-    if errors:
-        text = "；".join(f"{e['name']}（{e['field']}）：{e['reason']}" for e in errors)
-        raise ValidationFailed(f"报送目的地有误，未保存：{text}", details=errors)
+    errors.raise_if_any("报送目的地有误，未保存")
     now = get_clock().now()
     dest = session.execute(select(ExchangeDestination).where(ExchangeDestination.code == code)).scalar_one_or_none()
     created = dest is None
