@@ -19,6 +19,7 @@ from xinyong.disclosure import service as disclosure
 from xinyong.exchange import clients
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
+from xinyong.subjects.models import Person
 
 router = APIRouter(prefix="/api/v1/open", tags=["开放数据接口"])
 
@@ -131,7 +132,7 @@ def authorised_query(
         "as_of": today.isoformat(),
         "subject": {
             "kind": "entity" if entity else "person",
-            "name": entity.name if entity else (person.name if person else ""),
+            "name": entity.name if entity else _person_name(person),
             "code": grant.subject_label,
         },
         "authorisation": {
@@ -162,6 +163,10 @@ def authorised_query(
     if "lists" in grant.scope:
         out["lists"] = _lists(session, entity_id=entity.id if entity else None, person_id=person.id if person else None)
     return out
+
+
+def _person_name(person: Person | None) -> str:
+    return disclosure.public_name(person.name, subject_kind="person", item_code="") if person else ""
 
 
 def _lists(session: DbSession, *, entity_id: int | None, person_id: int | None) -> list[dict[str, Any]]:
