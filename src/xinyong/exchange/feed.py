@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
@@ -187,6 +187,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _fast_text(value: Any) -> str:
+    if type(value) is str:
+        return value
+    return "" if value is None else _text(value)
+
+
 @lru_cache(maxsize=512)
 def _catalog_codes(item_id: int, payload: str) -> tuple[str, ...]:
     return tuple(f["code"] for f in json.loads(payload))
@@ -215,7 +221,7 @@ def read_records(session: Session, after: int, upto: int, limit: int, rules: Exc
             CreditRecord.department_id,
             CreditRecord.document_number,
             CreditRecord.status,
-            CreditRecord.fields,
+            cast(CreditRecord.fields, Text).label("fields"),  # JSON text, parsed by orjson below (faster)
         )
         .where(CreditRecord.id > after, CreditRecord.id <= upto, CreditRecord.item_code.in_(rules.record_items))
         .order_by(CreditRecord.id)
@@ -225,14 +231,14 @@ def read_records(session: Session, after: int, upto: int, limit: int, rules: Exc
     depts = _departments(session) if rows else {}
     items = []
     for r in rows:
-        stored = r.fields or {}
+        stored = orjson.loads(r.fields) if r.fields else {}
         dept = depts.get(r.department_id)
         items.append(
             Item(
                 key=f"record:{r.id}",
                 type=r.item_code,
                 op="add" if r.version == 1 else "correct",
-                fields={code: _text(stored.get(code)) for code in layouts[r.item_id]},
+                fields={code: _fast_text(stored.get(code)) for code in layouts[r.item_id]},
                 meta={
                     "record_id": r.id,
                     "version": r.version,
