@@ -19,7 +19,7 @@ from tests.repair.support import penalty, sign_repair, train
 
 from xinyong.core.clock import FixedClock
 from xinyong.core.db import Database
-from xinyong.core.errors import ValidationFailed
+from xinyong.core.errors import Conflict, ValidationFailed
 from xinyong.exchange import service
 from xinyong.exchange.models import ExchangeBatch, ExchangeDestination
 from xinyong.records.models import CreditRecord
@@ -182,6 +182,24 @@ def test_an_approved_repair_is_reported_upward(db: Database, tmp_path: Path, clo
     status = [i for i in items if i["type"] == "record_status"]
     assert [(i["fields"]["WSH"], i["fields"]["XZT"]) for i in status] == [(document, "已修复")]
     assert {i["key"] for i in items} == expected_keys(db)
+
+
+def test_an_acknowledgement_must_carry_the_checksum_and_may_be_repeated(
+    db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
+    _destination(db, code="JIXI", name="鸡西", kind="directory", directory=str(tmp_path / "x"))
+    ingest_penalties(db, tmp_path, range(1, 3))
+    service.push(db, actor=ACTOR)
+    (batch,) = _batches(db, "JIXI")
+    with db.session() as s, pytest.raises(Conflict, match="校验值"):
+        service.acknowledge(s, number=batch.number, sha256="f" * 64, actor=ACTOR)
+    assert _dest(db, "JIXI").acked_cursor.get("record", 0) == 0
+    for _ in range(2):
+        with db.session() as s:
+            service.acknowledge(s, number=batch.number, sha256=batch.sha256, actor=ACTOR)
+    assert _dest(db, "JIXI").acked_cursor["record"] == _max_record(db)
+    with db.session() as s, pytest.raises(Conflict, match="无需重发"):
+        service.resend(s, number=batch.number, actor=ACTOR)
 
 
 def test_destination_errors_are_named_and_nothing_is_saved(db: Database) -> None:

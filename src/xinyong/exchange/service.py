@@ -253,16 +253,17 @@ def parcel_of(batch: ExchangeBatch, dest: ExchangeDestination) -> transport.Parc
 
 def _advance(dest: ExchangeDestination, session: Session) -> None:
     """Move the acknowledged cursor to the end of the longest run of acknowledged batches from the start."""
-    rows = session.execute(
-        select(ExchangeBatch.sequence, ExchangeBatch.status, ExchangeBatch.cursor_to)
-        .where(ExchangeBatch.destination_id == dest.id)
-        .order_by(ExchangeBatch.sequence)
-    ).all()
-    cursor = None
-    for _seq, status, cursor_to in rows:
-        if status != ACKNOWLEDGED:
-            break
-        cursor = cursor_to
+    first_open = session.execute(
+        select(func.min(ExchangeBatch.sequence)).where(
+            ExchangeBatch.destination_id == dest.id, ExchangeBatch.status != ACKNOWLEDGED
+        )
+    ).scalar()
+    stmt = select(ExchangeBatch.cursor_to).where(
+        ExchangeBatch.destination_id == dest.id, ExchangeBatch.status == ACKNOWLEDGED
+    )
+    if first_open is not None:
+        stmt = stmt.where(ExchangeBatch.sequence < first_open)
+    cursor = session.execute(stmt.order_by(ExchangeBatch.sequence.desc()).limit(1)).scalar()
     if cursor is not None and cursor != dest.acked_cursor:
         dest.acked_cursor = dict(cursor)
 
