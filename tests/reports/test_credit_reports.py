@@ -113,3 +113,18 @@ def test_verify_by_number_and_code(session: Session, clock: FixedClock) -> None:
     wrong = service.verify_number(session, number=report.number, code="ZZZZZZZZ", secret=TEST_SECRET)  # type: ignore[attr-defined]
     assert not wrong.ok and "不正确" in wrong.message
     assert not service.verify_number(session, number="", code="", secret=TEST_SECRET).ok
+
+
+def test_a_server_without_a_chinese_font_refuses_instead_of_printing_empty_boxes(
+    session: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.core.errors import ServiceUnavailable
+
+    company = entity(session)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no fontconfig tools: no font can be found
+    service.has_chinese_font.cache_clear()
+    try:
+        with pytest.raises(ServiceUnavailable, match="未安装中文字体"):
+            _issue(session, company.id)
+    finally:
+        service.has_chinese_font.cache_clear()

@@ -12,7 +12,7 @@ from xinyong.checks.models import CreditCheck
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.lists.rules import load_rules
 from xinyong.web.views import render
 
@@ -26,11 +26,6 @@ EMBED_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'self'",
     "X-Frame-Options": "SAMEORIGIN",
 }
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _feedback_values(form: dict[str, Any], check: CreditCheck) -> dict[str, Any]:
@@ -98,7 +93,7 @@ def checks_page(request: Request, session: DbSession, principal: Checker) -> HTM
 async def _run(
     request: Request, session: DbSession, settings: AppSettings, principal: Principal, embed: bool
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     template = "checks/embed.html" if embed else "checks/console.html"
     try:
         check = service.run_check(
@@ -135,7 +130,7 @@ def check_page(request: Request, session: DbSession, principal: Checker, code: s
 
 async def _feedback(request: Request, session: DbSession, principal: Principal, code: str, embed: bool) -> Response:
     check = _own(session, principal, code)
-    form = await _form(request)
+    form = await form_fields(request)
     template = "checks/embed.html" if embed else "checks/console.html"
     try:
         service.record_feedback(

@@ -14,7 +14,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.education import service as education_service
 from xinyong.records.models import CreditRecord
 from xinyong.subjects import service as subjects_service
@@ -64,15 +64,6 @@ COMMITMENT_FORM_KEYS = (
     "openness",
     "related_record",
 )
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    out: dict[str, Any] = {}
-    for key in form:
-        values = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = values if len(values) > 1 else (values[0] if values else None)
-    return out
 
 
 def _oversee(principal: Principal) -> bool:
@@ -129,7 +120,7 @@ def matters_page(request: Request, session: DbSession, principal: Reader) -> HTM
 @router.post("/console/commitment-matters", response_class=HTMLResponse)
 async def create_matter(request: Request, session: DbSession, principal: MatterAdmin) -> HTMLResponse:
     """Add a matter to the list."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = {k: form.get(k) for k in MATTER_FORM_KEYS}
     values["is_active"] = True
     try:
@@ -182,7 +173,7 @@ def _matter_edit(
 async def update_matter(request: Request, session: DbSession, principal: MatterAdmin, matter_id: int) -> HTMLResponse:
     """Change a matter (the change is audited; commitments already made keep their own text)."""
     matter = service.get_matter(session, matter_id)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = {k: form.get(k) for k in MATTER_FORM_KEYS}
     values["code"] = matter.code
     try:
@@ -248,7 +239,7 @@ async def create_commitment(
     request: Request, session: DbSession, settings: AppSettings, principal: Manager
 ) -> Response:
     """Record a commitment made at approval."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = {k: form.get(k) for k in COMMITMENT_FORM_KEYS}
     if principal.department_id is None:
         return _list_page(request, session, principal, error="当前账号未归属任何部门，不能受理信用承诺。", form=values)
@@ -333,7 +324,7 @@ async def record_fulfilment(
 ) -> HTMLResponse:
     """Record the verification finding (a breach runs the breach flow)."""
     c = _own_commitment(session, principal, commitment_id)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = {k: form.get(k) for k in ("fulfilment", "unfulfilled_content", "accountability", "is_false")}
     try:
         c, outcome = service.record_fulfilment(
@@ -412,7 +403,7 @@ def my_commitments(request: Request, session: DbSession, principal: Signer) -> H
 async def sign(request: Request, session: DbSession, settings: AppSettings, principal: Signer) -> HTMLResponse:
     """The entity signs a commitment online for a matter open to online signing."""
     entity = _my_entity(session, principal)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     matter = service.matter_by_code(session, str(form.get("matter") or ""))
     values = {
         "matter": form.get("matter"),
@@ -488,7 +479,7 @@ async def register_voluntary(
 ) -> HTMLResponse:
     """Register information with attachments and the truthfulness commitment."""
     entity = _my_entity(session, principal)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     form.pop("files", None)
     limit = service.load_rules().voluntary.max_attachment_bytes
     uploads = [service.Upload(f.filename or "", await f.read(limit + 1)) for f in files if f.filename]
@@ -550,7 +541,7 @@ async def verify(
     request: Request, session: DbSession, settings: AppSettings, principal: Verifier, info_id: int
 ) -> HTMLResponse:
     """Confirm the information or find it false (a breach of its truthfulness commitment)."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         info, _outcome = service.verify_voluntary(
             session,

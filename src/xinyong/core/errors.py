@@ -71,3 +71,10 @@ class CalendarMissing(DomainError):
             f"加载{year}年日历（xinyong calendar load 文件）。"
         )
         self.year = year
+
+
+class ServiceUnavailable(DomainError):
+    """The server lacks something it needs (a system package, a configured service): an operator must act."""
+
+    status_code = 503
+    code = "service_unavailable"

@@ -110,6 +110,20 @@ async def csrf_protect(request: Request) -> None:
         raise PermissionDenied("页面已过期或请求来源无法验证（CSRF校验失败），请刷新页面后重试。")
 
 
+async def form_fields(request: Request, *, lists: bool = False) -> dict[str, Any]:
+    """A posted form's text fields (uploaded files left out). With ``lists``, a field sent several times (checkboxes,
+    multi-selects) gives the list of its values; otherwise the last value wins, so a repeated field cannot turn a
+    text into a list."""
+    form = await request.form()
+    if not lists:
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+    out: dict[str, Any] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = values if len(values) > 1 else (values[0] if values else None)
+    return out
+
+
 def requires(permission: str) -> Callable[..., Principal]:
     """A route dependency: the caller must hold the permission (401 when anonymous, 403 otherwise)."""
 

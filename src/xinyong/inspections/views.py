@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.inspections import draw, service
 from xinyong.inspections.models import InspectionPlan
 from xinyong.subjects import service as subjects_service
@@ -44,15 +44,6 @@ PLAN_KEYS = (
     "include_lists",
     "min_registered_months",
 )
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    out: dict[str, Any] = {}
-    for key in form:
-        values = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = values if len(values) > 1 else (values[0] if values else None)
-    return out
 
 
 def _oversee(principal: Principal) -> bool:
@@ -119,7 +110,7 @@ def plans_page(request: Request, session: DbSession, principal: Reader) -> HTMLR
 @router.post("/console/inspections", response_class=HTMLResponse)
 async def create_plan(request: Request, session: DbSession, principal: Manager) -> Response:
     """Create a plan (a joint plan when several departments are named)."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values: dict[str, Any] = {k: form.get(k) for k in PLAN_KEYS}
     values["multipliers"] = {g: form.get(f"multiplier_{g}") for g in service.GRADES}
     if not _oversee(principal):
@@ -212,7 +203,7 @@ def publish_pool(request: Request, session: DbSession, principal: Manager, plan_
 async def run_draw(request: Request, session: DbSession, principal: Manager, plan_id: int) -> HTMLResponse:
     """Enter the published values of the seed sources and draw."""
     plan = _plan_for(session, principal, plan_id)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = [str(form.get(f"seed_{i}") or "") for i in range(len(plan.seed_sources))]
     try:
         tasks = service.run_draw(session, plan_id=plan.id, seed_values=values, actor=principal.actor())
@@ -225,7 +216,7 @@ async def run_draw(request: Request, session: DbSession, principal: Manager, pla
 @router.post("/console/inspections/assignments/{assignment_id}/refuse", response_class=HTMLResponse)
 async def refuse(request: Request, session: DbSession, principal: Manager, assignment_id: int) -> Response:
     """Take an assigned inspector off a team (reason recorded); the draw continues for a replacement."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     plan_id = int(str(form.get("plan_id") or 0))
     plan = _plan_for(session, principal, plan_id)
     try:
@@ -287,7 +278,7 @@ def _own_department(principal: Principal, requested: str) -> str:
 @router.post("/console/inspections/items", response_class=HTMLResponse)
 async def add_item(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Add an item to the department's list."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         form["department"] = _own_department(principal, str(form.get("department") or ""))
         item = service.save_item(session, values=form, actor=principal.actor())
@@ -300,7 +291,7 @@ async def add_item(request: Request, session: DbSession, principal: Manager) -> 
 @router.post("/console/inspections/inspectors", response_class=HTMLResponse)
 async def add_inspector(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Add a person to the inspector library."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         form["department"] = _own_department(principal, str(form.get("department") or ""))
         person = service.save_inspector(session, values=form, actor=principal.actor())
@@ -313,7 +304,7 @@ async def add_inspector(request: Request, session: DbSession, principal: Manager
 @router.post("/console/inspections/inspectors/{inspector_id}/conflicts", response_class=HTMLResponse)
 async def add_conflict(request: Request, session: DbSession, principal: Manager, inspector_id: int) -> HTMLResponse:
     """Record a declared conflict of interest (or own licensing) of an inspector with an entity."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         entity = subjects_service.entity_by_uscc(session, str(form.get("uscc") or "").strip().upper())
         service.declare_conflict(
@@ -333,7 +324,7 @@ async def add_conflict(request: Request, session: DbSession, principal: Manager,
 @router.post("/console/inspections/inspectors/{inspector_id}/active", response_class=HTMLResponse)
 async def toggle_inspector(request: Request, session: DbSession, principal: Manager, inspector_id: int) -> HTMLResponse:
     """Take an inspector out of the library (never drawn while inactive) or back in."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         person = service.set_inspector_active(
             session, inspector_id=inspector_id, active=form.get("active") == "1", actor=principal.actor()
@@ -382,7 +373,7 @@ def targeted(request: Request, session: DbSession, principal: Reader) -> HTMLRes
 @router.post("/console/inspections/targeted", response_class=HTMLResponse)
 async def create_targeted(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Register a targeted inspection with the department's named inspectors."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         task = service.create_targeted(
             session,
@@ -466,7 +457,7 @@ async def record_result(
 ) -> HTMLResponse:
     """Record the result; it is published at once as an inspection credit record."""
     me = _me(session, principal)
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     form.pop("files", None)
     limit = service.load_rules().max_attachment_bytes
     uploads = [service.Upload(f.filename or "", await f.read(limit + 1)) for f in files if f.filename]

@@ -12,7 +12,7 @@ from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.lists import service, supervision
 from xinyong.lists.rules import load_rules
 from xinyong.web.views import render
@@ -25,11 +25,6 @@ Decider = Annotated[Principal, Depends(requires("lists.decide"))]
 BanManager = Annotated[Principal, Depends(requires("bans.manage"))]
 Supervisor = Annotated[Principal, Depends(requires("supervision.manage"))]
 Public = Annotated[Principal, Depends(public)]
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _responsible(form: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,7 +81,7 @@ def lists_page(request: Request, session: DbSession, principal: Reader, list_typ
 @router.post("/console/lists", response_class=HTMLResponse)
 async def propose(request: Request, session: DbSession, settings: AppSettings, principal: Proposer) -> Response:
     """Propose a listing."""
-    form = await _form(request)
+    form = await form_fields(request)
     values = dict(form)
     values["responsible"] = _responsible(form)
     values["use_registered"] = form.get("use_registered") == "1"
@@ -109,7 +104,7 @@ async def take_up(
     request: Request, session: DbSession, settings: AppSettings, principal: Proposer, proposal_id: int
 ) -> Response:
     """Start the workflow from a commitment breach proposal."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         entry = service.take_up_proposal(
             session,
@@ -166,7 +161,7 @@ async def entry_step(
     request: Request, session: DbSession, settings: AppSettings, principal: Proposer, entry_id: int, step: str
 ) -> Response:
     """Take the next step: notice, statement, withdraw (operators); decision, publication, removal (reviewers)."""
-    form = await _form(request)
+    form = await form_fields(request)
     dept, actor = principal.department_id, principal.actor()
     try:
         if step in ("decision", "publication", "removal") and not principal.can("lists.decide"):
@@ -262,7 +257,7 @@ def bans_page(request: Request, session: DbSession, _: Reader) -> HTMLResponse:
 @router.post("/console/bans", response_class=HTMLResponse)
 async def create_ban(request: Request, session: DbSession, settings: AppSettings, principal: BanManager) -> Response:
     """Record a ban."""
-    form = await _form(request)
+    form = await form_fields(request)
     values = dict(form)
     values["responsible"] = _responsible(form)
     try:
@@ -323,7 +318,7 @@ async def supervision_action(
     request: Request, session: DbSession, settings: AppSettings, principal: Supervisor, action: str
 ) -> Response:
     """Issue an order, follow one up, record an interview, open or close a campaign."""
-    form = await _form(request)
+    form = await form_fields(request)
     dept, actor, cipher = principal.department_id, principal.actor(), get_cipher(settings.secret_key)
     try:
         if action == "order":

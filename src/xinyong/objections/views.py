@@ -13,7 +13,7 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.objections import service
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -26,11 +26,6 @@ router = APIRouter(include_in_schema=False)
 Filer = Annotated[Principal, Depends(requires("objections.file"))]
 Handler = Annotated[Principal, Depends(requires("objections.handle"))]
 Decider = Annotated[Principal, Depends(requires("objections.decide"))]
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _common(session: DbSession) -> dict[str, Any]:
@@ -91,7 +86,7 @@ def my_objections(request: Request, session: DbSession, principal: Filer, record
 async def file(request: Request, session: DbSession, principal: Filer) -> HTMLResponse:
     """File an objection: the record shows 异议中 at once."""
     entity = _my_entity(session, principal)
-    form = await _form(request)
+    form = await form_fields(request)
     raw = (form.get("record") or "").strip()
     try:
         if not raw.isdigit():
@@ -183,7 +178,7 @@ def detail(request: Request, session: DbSession, principal: Handler, objection_i
 @router.post("/console/objections/{objection_id}/extend", response_class=HTMLResponse)
 async def extend(request: Request, session: DbSession, principal: Handler, objection_id: int) -> HTMLResponse:
     """Extend the deadline once, with a reason."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         o = service.extend(
             session,
@@ -203,7 +198,7 @@ async def decide(
     request: Request, session: DbSession, settings: AppSettings, principal: Decider, objection_id: int
 ) -> HTMLResponse:
     """维持 / 更正 / 撤销 with written reasons; the applicant is notified."""
-    form = await _form(request)
+    form = await form_fields(request)
     corrected = {k.removeprefix("f_"): v for k, v in form.items() if k.startswith("f_")}
     objection = service.get_objection(session, objection_id)
     record = session.get(CreditRecord, objection.record_id)

@@ -16,7 +16,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.education import service as education_service
 from xinyong.notices import service as notices
 from xinyong.objections import service as objections_service
@@ -33,11 +33,6 @@ Applicant = Annotated[Principal, Depends(requires("repair.apply"))]
 Reviewer = Annotated[Principal, Depends(requires("repair.review"))]
 Rechecker = Annotated[Principal, Depends(requires("repair.recheck"))]
 Stats = Annotated[Principal, Depends(requires("credit.stats"))]
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _my_entity(session: DbSession, principal: Principal) -> Entity:
@@ -130,7 +125,7 @@ async def sign_commitment(
 ) -> HTMLResponse:
     """The entity signs the 信用修复型 commitment for the record online."""
     entity = _my_entity(session, principal)
-    form = await _form(request)
+    form = await form_fields(request)
     if not form.get("agree"):
         return _apply_page(
             request, session, principal, record_id, error="请阅读信用修复承诺书并勾选“本单位作出上述承诺”后再提交。"
@@ -154,7 +149,7 @@ async def sign_commitment(
 async def apply(request: Request, session: DbSession, principal: Applicant, record_id: int) -> HTMLResponse:
     """File the application (refused with every unmet condition when not eligible)."""
     entity = _my_entity(session, principal)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         app = service.apply(
             session,
@@ -242,7 +237,7 @@ def review_page(request: Request, session: DbSession, principal: Reviewer, appli
 @router.post("/console/repair/{application_id:int}/decision", response_class=HTMLResponse)
 async def decide(request: Request, session: DbSession, principal: Reviewer, application_id: int) -> HTMLResponse:
     """Approve (the record becomes 已修复) or refuse with reasons."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         app = service.decide(
             session,
@@ -291,7 +286,7 @@ def rechecks(request: Request, session: DbSession, principal: Rechecker, error: 
 @router.post("/console/repair/rechecks", response_class=HTMLResponse)
 async def draw(request: Request, session: DbSession, principal: Rechecker) -> HTMLResponse:
     """Draw a verifiable random sample of repaired cases."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         rate = form.get("rate_percent") or ""
         if not rate.strip().isdigit():
@@ -349,7 +344,7 @@ async def review_case(
     request: Request, session: DbSession, settings: AppSettings, principal: Rechecker, case_id: int
 ) -> HTMLResponse:
     """Record a re-check finding (confirm, or revoke a wrong repair)."""
-    form = await _form(request)
+    form = await form_fields(request)
     from xinyong.repair.models import RecheckCase
 
     case = session.get(RecheckCase, case_id)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -25,7 +26,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.portal import service as portal_service
 from xinyong.reports import signing
 from xinyong.reports.models import CreditReport
@@ -305,9 +306,24 @@ def _pdf_env() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
 
 
+@lru_cache(maxsize=1)
+def has_chinese_font() -> bool:
+    """Whether fontconfig knows a font covering Chinese (without one the PDF would print empty boxes)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(found.strip())
+
+
 def render_pdf(content: ReportContent) -> bytes:
     """The report as a PDF (fonts embedded by WeasyPrint: Noto CJK from the system's fontconfig)."""
     from weasyprint import CSS, HTML  # imported here: loading pango takes a moment and few requests need it
+
+    if not has_chinese_font():
+        raise ServiceUnavailable(
+            "服务器未安装中文字体，无法生成信用报告（生成的PDF会缺字）。请管理员安装 fonts-noto-cjk 后重试。"
+        )
 
     html = _pdf_env().get_template("reports/report_pdf.html").render(report=content)
     document = HTML(string=html, base_url=str(TEMPLATES))

@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.portal import service as portal_service
 from xinyong.reports import service, signing
 from xinyong.reports.models import CreditReport
@@ -22,11 +22,6 @@ router = APIRouter(include_in_schema=False)
 Requester = Annotated[Principal, Depends(requires("reports.request"))]
 Public = Annotated[Principal, Depends(public)]
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _page(
@@ -76,7 +71,7 @@ async def request_report(
     request: Request, session: DbSession, settings: AppSettings, principal: Requester
 ) -> HTMLResponse:
     """Issue a report now (the PDF is generated, signed and kept)."""
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         if principal.entity_id is not None:
             entity_id = principal.entity_id
