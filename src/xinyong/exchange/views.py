@@ -12,7 +12,7 @@ from sqlalchemy import select
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.exchange import clients, feed, service
 from xinyong.exchange.models import ApiClient
 from xinyong.web.views import render
@@ -20,15 +20,6 @@ from xinyong.web.views import render
 router = APIRouter(include_in_schema=False)
 
 Manager = Annotated[Principal, Depends(requires("exchange.manage"))]
-
-
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    out: dict[str, Any] = {}
-    for key in form:
-        values = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = values if len(values) > 1 else (values[0] if values else "")
-    return out
 
 
 def _index(
@@ -61,7 +52,7 @@ def index(request: Request, session: DbSession, _: Manager) -> HTMLResponse:
 @router.post("/console/exchange/destinations", response_class=HTMLResponse)
 async def save_destination(request: Request, session: DbSession, principal: Manager) -> Response:
     """Create or change a destination."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     values = {**form, "types": form.get("types") or []}
     if isinstance(values["types"], str):
         values["types"] = [values["types"]]
@@ -186,7 +177,7 @@ def _values(form: dict[str, Any], key: str) -> list[str]:
 @router.post("/console/exchange/clients", response_class=HTMLResponse)
 async def save_client(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Register or change a client."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         row = clients.save_client(session, values={**form, "scopes": _values(form, "scopes")}, actor=principal.actor())
     except DomainError as exc:
@@ -198,7 +189,7 @@ async def save_client(request: Request, session: DbSession, principal: Manager) 
 @router.post("/console/exchange/clients/{code}/tokens", response_class=HTMLResponse)
 async def issue_token(request: Request, session: DbSession, principal: Manager, code: str) -> HTMLResponse:
     """Issue a token; it is shown once."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     days = str(form.get("expires_days") or "").strip()
     try:
         token, _row = clients.issue_token(
@@ -228,7 +219,7 @@ async def record_authorisation(
     request: Request, session: DbSession, principal: Manager, settings: AppSettings
 ) -> HTMLResponse:
     """Record a subject's signed authorisation of a client."""
-    form = await _form(request)
+    form = await form_fields(request, lists=True)
     try:
         clients.record_authorisation(
             session,
