@@ -71,11 +71,15 @@ TITLES = {
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+        headers = {"Retry-After": str(retry)} if retry else None
         if _wants_json(request):
-            return JSONResponse(error_payload(exc), status_code=exc.status_code)
+            return JSONResponse(error_payload(exc), status_code=exc.status_code, headers=headers)
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), exc.message)
+        page = _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), exc.message)
+        page.headers.update(headers or {})
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -158,6 +162,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if settings.disclosure_refresh_on_startup:
             _daily_refresh(app)
         yield
+        meter = getattr(app.state, "client_meter", None)
+        if meter is not None:  # API clients' usage counted since the last flush
+            meter.flush(app.state.db)
         executor = getattr(app.state, "ingest_executor", None)
         if executor is not None:  # queued uploads are dropped; a running one finishes its chunk and can be re-sent
             executor.shutdown(wait=False, cancel_futures=True)
@@ -187,6 +194,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.education import views as education_views
     from xinyong.evaluation import api as evaluation_api
     from xinyong.evaluation import views as evaluation_views
+    from xinyong.exchange import api as exchange_api
+    from xinyong.exchange import views as exchange_views
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.inspections import views as inspections_views
@@ -213,6 +222,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(checks_api.router)
     app.include_router(lists_api.router)
     app.include_router(supervision_api.router)
+    app.include_router(exchange_api.router)
     app.include_router(views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
@@ -234,6 +244,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(oversight_api.router)
     app.include_router(oversight_views.router)
     app.include_router(associations_views.router)
+    app.include_router(exchange_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

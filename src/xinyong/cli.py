@@ -48,6 +48,9 @@ def _add_domain_commands() -> None:
     from xinyong.oversight.cli import oversight_app
 
     app.add_typer(oversight_app, name="oversight")
+    from xinyong.exchange.cli import exchange_app
+
+    app.add_typer(exchange_app, name="exchange")
 
 
 _add_domain_commands()

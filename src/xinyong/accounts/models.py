@@ -63,6 +63,7 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    client_id: Mapped[int | None] = mapped_column(Integer)  # an exchange.ApiClient (third party, association)
 
     department: Mapped[Department | None] = relationship()
 

@@ -188,19 +188,22 @@ def principal_for_user(user: User, *, session_id: int | None = None, ip: str | N
 def create_token(
     session: Session,
     *,
-    department_code: str,
+    department_code: str | None,
     role: str,
     actor: Actor,
     name: str | None = None,
     scopes: list[str] | None = None,
     expires_days: int | None = None,
+    client_id: int | None = None,
 ) -> tuple[str, ApiToken]:
-    """Issue a bearer token for a department and role; only its digest is stored."""
+    """Issue a bearer token for a department (or a registered API client) and role; only its digest is stored."""
     try:
         role_value = parse_role(role).value
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    department = subjects_service.department_by_code(session, department_code)
+    if (department_code is None) == (client_id is None):
+        raise ValidationFailed("令牌须属于一个部门或一个已登记的接口调用方（二者选一）。")
+    department = subjects_service.department_by_code(session, department_code) if department_code else None
     allowed = ROLE_PERMISSIONS[role_value]
     chosen = sorted(allowed if scopes is None else set(scopes))
     extra = [s for s in chosen if s not in allowed]
@@ -211,9 +214,10 @@ def create_token(
     row = ApiToken(
         prefix=lookup,
         token_hash=token_hash,
-        name=name or f"{department.short_name}·{role_value}",
+        name=name or f"{department.short_name if department else client_id}·{role_value}",
         role=role_value,
-        department_id=department.id,
+        department_id=department.id if department else None,
+        client_id=client_id,
         scopes=chosen,
         created_at=now,
         expires_at=now + timedelta(days=expires_days) if expires_days else None,
@@ -226,29 +230,52 @@ def create_token(
         action="token.create",
         object_type="api_token",
         object_id=row.id,
-        detail={"department": department.code, "role": role_value, "scopes": chosen, "expires_days": expires_days},
+        detail={
+            "department": department.code if department else None,
+            "client": client_id,
+            "role": role_value,
+            "scopes": chosen,
+            "expires_days": expires_days,
+        },
     )
     return token, row
 
 
 def resolve_token(session: Session, token: str) -> ApiToken | None:
     """The live token row for a bearer token, or None."""
+    found = resolve_token_and_client(session, token)
+    return found[0] if found else None
+
+
+def resolve_token_and_client(session: Session, token: str) -> tuple[ApiToken, int | None] | None:
+    """The live token row and, for a registered API client's token, the client's calls per minute (one query)."""
+    from xinyong.exchange.models import ApiClient
+
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "xy":
         return None
-    row = session.execute(select(ApiToken).where(ApiToken.prefix == parts[1])).scalar_one_or_none()
-    if row is None or row.token_hash != digest(token) or row.revoked_at is not None:
+    found = session.execute(
+        select(ApiToken, ApiClient.active, ApiClient.rate_per_minute)
+        .outerjoin(ApiClient, ApiClient.id == ApiToken.client_id)
+        .where(ApiToken.prefix == parts[1])
+    ).one_or_none()
+    if found is None:
+        return None
+    row, client_active, rate = found
+    if row.token_hash != digest(token) or row.revoked_at is not None:
+        return None
+    if row.client_id is not None and not client_active:
         return None
     now = get_clock().now()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    return row
+    return row, rate
 
 
-def principal_for_token(row: ApiToken, *, ip: str | None = None) -> Principal:
+def principal_for_token(row: ApiToken, *, ip: str | None = None, client_rate: int | None = None) -> Principal:
     """The principal of an API token: its scopes, never more than its role allows."""
     allowed = ROLE_PERMISSIONS.get(row.role, frozenset())
-    dept = row.department
+    dept = row.department if row.department_id is not None else None
     return Principal(
         role=row.role,
         permissions=frozenset(s for s in row.scopes if s in allowed),
@@ -259,6 +286,8 @@ def principal_for_token(row: ApiToken, *, ip: str | None = None) -> Principal:
         department_code=dept.code if dept else None,
         department_name=dept.name if dept else None,
         ip=ip,
+        client_id=row.client_id,
+        client_rate=client_rate,
     )
 
 

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from xinyong.checks.models import ApprovalReport, CreditCheck
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.clock import get_clock
+from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
+from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
 from xinyong.lists.models import Ban, ListEntry
 from xinyong.lists.rules import ListRules, Measure, load_rules
@@ -383,6 +384,8 @@ def record_feedback(
     check.feedback_at = get_clock().now()
     check.feedback_by = actor.label
     session.flush()
+    if check.result.get("measures"):
+        _report_case(session, check)
     audit(
         session,
         actor=actor,
@@ -392,6 +395,35 @@ def record_feedback(
         detail={"code": check.code, "outcome": outcome, "measures": check.feedback["measures"]},
     )
     return check
+
+
+def _report_case(session: Session, check: CreditCheck) -> None:
+    """Queue a joint reward/punishment case (a check that found measures, with what was applied) for the upward feed."""
+    measures = {m["code"]: m for m in check.result.get("measures", [])}
+    given = (check.feedback or {}).get("measures", [])
+    dept_code = _department_code(session, check.department_id)
+    outbox.emit(
+        session,
+        kind="joint_case",
+        object_type="credit_check",
+        object_id=check.id,
+        fields={
+            "HCBH": check.code,
+            "XDR_MC": (check.result.get("subject") or {}).get("name") or "",
+            "XDR_DM": check.subject_label,
+            "BLSX": check.matter,
+            "BLBM": _department_name(session, check.department_id) if check.department_id else "",
+            "BLBMDM": dept_code or "",
+            "HCRQ": check.checked_on,
+            "HCJL": check.result.get("conclusion_name") or check.conclusion,
+            "BLJG": OUTCOMES.get(check.outcome or "", check.outcome),
+            "SSCS": ";".join(g["code"] for g in given if g["applied"]),
+            "WSSCS": ";".join(f"{g['code']}:{g['reason']}" for g in given if not g["applied"]),
+            "CSLX": ";".join(sorted({measures[c]["kind_name"] for c in measures})),
+            "FKRQ": to_china(check.feedback_at).date() if check.feedback_at else "",
+            "BZ": check.feedback_note,
+        },
+    )
 
 
 def report_approvals(

@@ -99,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "credit.stats",
         "oversight.read",
         "associations.admin",
+        "exchange.manage",
     },
     "auditor": frozenset(
         {
@@ -111,8 +112,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "oversight.read",
         }
     ),
-    "client": frozenset({"subjects.read", "checks.run"}),
     "association": frozenset({"console.enter", "subjects.read", "association.manage"}),
+    "client": frozenset({"subjects.read", "checks.run", "open.public", "open.authorised", "open.bulk"}),
 }
 
 PERMISSION_LABELS: dict[str, str] = {
@@ -164,6 +165,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "plan.report": "报送本部门负责的计划任务进展",
     "associations.admin": "登记行业协会并关联协会账号",
     "association.manage": "管理本协会会员名单和会员信用信息",
+    "exchange.manage": "管理信息向上报送和接口调用方",
+    "open.public": "接口：查询公开信用信息",
+    "open.authorised": "接口：经主体授权查询信用信息",
+    "open.bulk": "接口：批量获取双公示公开数据",
 }
 
 
@@ -243,6 +248,8 @@ class Principal:
     entity_id: int | None = None
     session_id: int | None = None
     ip: str | None = None
+    client_id: int | None = None  # a registered API client (third party, association)
+    client_rate: int | None = None  # its calls per minute
 
     @property
     def is_authenticated(self) -> bool:

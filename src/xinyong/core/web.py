@@ -66,10 +66,10 @@ def get_principal(request: Request, session: DbSession) -> Principal:
     principal = ANONYMOUS
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        row = accounts.resolve_token(session, auth[7:].strip())
-        if row is None:
+        resolved = accounts.resolve_token_and_client(session, auth[7:].strip())
+        if resolved is None:
             raise NotAuthenticated("访问令牌无效、已过期或已被吊销。")
-        principal = accounts.principal_for_token(row, ip=ip)
+        principal = accounts.principal_for_token(resolved[0], ip=ip, client_rate=resolved[1])
         request.state.via_token = True
     elif token := request.cookies.get(SESSION_COOKIE):
         found = accounts.resolve_session(session, token)

@@ -15,6 +15,7 @@ from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.exchange import outbox
 from xinyong.ingestion import service as ingestion_service
 from xinyong.lists.models import Campaign, Interview, RectificationOrder
 from xinyong.lists.service import Subject, _department, _Errors, _text, find_subject, legal_rep_for_entity
@@ -141,6 +142,8 @@ def follow_up(
     elif today > order.due_on:
         order.status, order.closed_on = "failed", today
     session.flush()
+    if order.status != "open":
+        _report_outcome(session, order)
     audit(
         session,
         actor=actor,
@@ -150,6 +153,31 @@ def follow_up(
         detail={"rectified": rectified, "status": order.status},
     )
     return order
+
+
+def _report_outcome(session: Session, order: RectificationOrder) -> None:
+    """Queue a closed rectification order (supervision feedback) for the upward feed."""
+    entity = session.get(Entity, order.entity_id) if order.entity_id else None
+    dept = order.department
+    outbox.emit(
+        session,
+        kind="supervision",
+        object_type="rectification_order",
+        object_id=order.id,
+        fields={
+            "ZGBH": f"ZG{order.id:08d}",
+            "XDR_MC": order.subject_name,
+            "XDR_SHXYM": entity.uscc if entity else "",
+            "ZGNR": order.content,
+            "XDRQ": order.issued_on,
+            "ZGQX": order.due_on,
+            "ZGJG": ORDER_STATUS[order.status],
+            "JARQ": order.closed_on,
+            "BM": dept.name if dept else "",
+            "BMDM": dept.code if dept else "",
+            "GZQK": order.follow_ups[-1]["note"] if order.follow_ups else "",
+        },
+    )
 
 
 def overdue_orders(

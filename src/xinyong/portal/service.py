@@ -582,3 +582,13 @@ def departments(session: Session) -> list[Department]:
 def latest(session: Session, *, limit: int = 8) -> list[PublicRecord]:
     """The newest penalty and licensing decisions on the portal (home page)."""
     return publicity_list(session, "penalty", per_page=limit).records
+
+
+def public_records_json(session: Session, records: list[CreditRecord]) -> list[dict[str, Any]]:
+    """Records as the portal shows them, with their public fields (hidden and personal fields left out)."""
+    lookup = _Lookup(session)
+    codes = _codes(session, [r.entity_id for r in records if r.entity_id])
+    return [
+        _public_record(r, lookup, subject_code=codes.get(r.entity_id or 0), with_fields=True).to_json(with_fields=True)
+        for r in records
+    ]

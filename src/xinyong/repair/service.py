@@ -36,6 +36,7 @@ from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
+from xinyong.exchange import outbox
 from xinyong.notices import service as notices
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -391,6 +392,7 @@ def decide(
         title = f"信用修复申请{app.number}未通过"
         body = f"{dept_name}决定不予修复。理由：{note}"
     session.flush()
+    _report_upward(session, app, dept)
     notices.notify(session, entity_id=app.entity_id, title=title, body=body, link="/console/my/repair")
     audit(
         session,
@@ -401,6 +403,32 @@ def decide(
         detail={"number": app.number, "status": app.status, "on_time": today <= app.due_on},
     )
     return app
+
+
+def _report_upward(session: Session, app: RepairApplication, dept: Department | None) -> None:
+    """Queue the repair result for the upward feed (G2), in this transaction."""
+    record = session.get(CreditRecord, app.record_id)
+    company = session.get(Entity, app.entity_id)
+    form = load_rules().forms.get(app.form)
+    outbox.emit(
+        session,
+        kind="repair",
+        object_type="repair_application",
+        object_id=app.id,
+        fields={
+            "XFBH": app.number,
+            "XDR_MC": company.name if company else "",
+            "XDR_SHXYM": company.uscc if company else "",
+            "XXLB": record.item_code if record else "",
+            "YWSH": record.document_number if record else "",
+            "XFXS": form.name if form else app.form,
+            "XFJG": "同意修复" if app.status == APPROVED else "不予修复",
+            "JDRQ": app.decided_on,
+            "JDBM": dept.name if dept else "",
+            "JDBMDM": dept.code if dept else "",
+            "SHYJ": app.decision_note,
+        },
+    )
 
 
 def applications(

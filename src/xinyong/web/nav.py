@@ -62,6 +62,8 @@ CONSOLE_NAV: list[NavItem] = [
     NavItem("基础数据", "部门与监管领域", "/console/departments", "departments.read"),
     NavItem("基础数据", "工作日历", "/console/calendar", "console.enter"),
     NavItem("基础数据", "信用信息目录", "/console/catalog", "catalog.read"),
+    NavItem("信息报送", "向上报送", "/console/exchange", "exchange.manage"),
+    NavItem("信息报送", "接口调用方", "/console/exchange/clients", "exchange.manage"),
     NavItem("系统管理", "用户与访问令牌", "/console/users", "admin.users"),
     NavItem("系统管理", "审计日志", "/console/audit", "audit.read"),
 ]
