@@ -17,6 +17,7 @@ from xinyong.objections import models as objections_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
+from xinyong.privacy import models as privacy_models
 from xinyong.subjects import models as subjects_models
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "lists_models",
     "notices_models",
     "objections_models",
+    "privacy_models",
     "records_models",
     "repair_models",
     "reports_models",
