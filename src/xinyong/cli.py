@@ -45,6 +45,9 @@ def _add_domain_commands() -> None:
     register_inspections(app)
     app.add_typer(report_app, name="report")
     app.add_typer(repair_app, name="repair")
+    from xinyong.privacy.cli import privacy_app
+
+    app.add_typer(privacy_app, name="privacy")
 
 
 _add_domain_commands()

@@ -14,10 +14,10 @@ from xinyong.inspections import models as inspections_models
 from xinyong.lists import models as lists_models
 from xinyong.notices import models as notices_models
 from xinyong.objections import models as objections_models
+from xinyong.privacy import models as privacy_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
-from xinyong.privacy import models as privacy_models
 from xinyong.subjects import models as subjects_models
 
 __all__ = [

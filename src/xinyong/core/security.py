@@ -58,6 +58,7 @@ _DEPARTMENT = _STAFF | {
     "supervision.manage",
     "reports.request",
     "objections.handle",
+    "privacy.authorise",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -94,9 +95,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "repair.recheck",
         "objections.decide",
         "credit.stats",
+        "privacy.window",
     },
     "auditor": frozenset(
-        {"console.enter", "subjects.read", "departments.read", "audit.read", "catalog.read", "evaluation.read"}
+        {
+            "console.enter",
+            "subjects.read",
+            "departments.read",
+            "audit.read",
+            "catalog.read",
+            "evaluation.read",
+            "privacy.audit",
+        }
     ),
     "client": frozenset({"subjects.read", "checks.run"}),
 }
@@ -146,6 +156,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.decide": "作出异议处理决定",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
+    "privacy.authorise": "登记自然人的查询授权",
+    "privacy.audit": "审查个人信息查询登记",
+    "privacy.window": "为本人出具被查询记录",
 }
 
 

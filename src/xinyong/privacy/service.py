@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -27,6 +27,7 @@ from xinyong.subjects.models import Person, Relation
 # Roles whose access to a natural person's credit information is gated and registered: every government role and
 # API clients (department systems and agencies); entities and the public never see persons' credit information.
 GATED_ROLES = frozenset({"operator", "reviewer", "inspector", "admin", "auditor", "client"})
+T = TypeVar("T")
 PURPOSE_MAX = 200
 PURPOSE_MIN = 4
 AUTHORISATION_FILE_MAX = 5 * 1024 * 1024
@@ -142,6 +143,23 @@ def gate(
     )
 
 
+def gate_ids(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    person_ids: Iterable[int],
+    sections: Sequence[str],
+    *,
+    reference: str | None = None,
+) -> list[PersonQuery]:
+    """``gate`` for persons known by id (loaded only when the caller is gated)."""
+    ids = sorted(set(person_ids))
+    if not ids or not is_gated(principal):
+        return []
+    persons = list(session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).scalars())
+    return gate(session, request, principal, persons, sections, reference=reference)
+
+
 def _path(request: Request) -> str:
     return f"{request.method} {request.url.path}"[:300]
 
@@ -192,11 +210,15 @@ def register(
 def reuse_registration(
     session: Session, request: Request, principal: Principal, person: Person, sections: Sequence[str], reference: str
 ) -> list[PersonQuery]:
-    """Register a re-display of a result (a check) under the purpose and basis stated when it was produced."""
+    """Register a re-display of a result (a check, an entry being processed) under the purpose and basis the same
+    user stated when first shown it; ask (PurposeRequired) when this user never stated one."""
     if not is_gated(principal):
         return []
     first = session.execute(
-        select(PersonQuery).where(PersonQuery.reference == reference).order_by(PersonQuery.id).limit(1)
+        select(PersonQuery)
+        .where(PersonQuery.reference == reference, PersonQuery.actor == principal.actor().label)
+        .order_by(PersonQuery.id)
+        .limit(1)
     ).scalar_one_or_none()
     if first is None:
         return gate(session, request, principal, [person], sections, reference=reference)
@@ -204,6 +226,40 @@ def reuse_registration(
         purpose=first.purpose, basis=first.basis_code or "", authorisation=str(first.authorisation_id or "")
     )
     return register(session, principal, [person], sections, stated, path=_path(request), reference=reference)
+
+
+def withhold_persons(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    rows: Sequence[T],
+    person_of: Callable[[T], int | None],
+    sections: Sequence[str],
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[list[T], int]:
+    """For overview pages: rows about natural persons are left out (their count returned) unless the caller stated a
+    purpose, in which case every person shown is checked and registered. Callers that are not gated see all rows."""
+    person_ids = {pid for r in rows if (pid := person_of(r)) is not None}
+    if not person_ids or not is_gated(principal):
+        return list(rows), 0
+    req = query_request(request, extra)
+    if not (req.purpose or req.basis or req.authorisation):
+        kept = [r for r in rows if person_of(r) is None]
+        return kept, len(rows) - len(kept)
+    persons = list(session.execute(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)).scalars())
+    register(session, principal, persons, sections, req, path=_path(request))
+    return list(rows), 0
+
+
+def withheld_notice(count: int) -> str | None:
+    """The Chinese note that rows about natural persons were left out, and how to see them."""
+    if not count:
+        return None
+    return (
+        f"另有{count}条自然人的信息未显示：查看自然人的信用信息须说明查询目的（purpose），"
+        "并给出法律依据代码（basis）或本人授权编号（authorisation），查询将被登记。"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ authorisations
@@ -309,10 +365,14 @@ def _date(value: Any, field: str, label: str, fail: Any, *, required_message: st
         return None
 
 
-def revoke_authorisation(session: Session, *, authorisation_id: int, actor: Actor) -> PersonAuthorisation:
-    """The person withdrew the authorisation (PIPL art. 15): it stops covering queries from today."""
+def revoke_authorisation(
+    session: Session, *, authorisation_id: int, department_id: int | None, actor: Actor
+) -> PersonAuthorisation:
+    """The person withdrew the authorisation (PIPL art. 15): it stops covering queries from today.
+
+    A department revokes only authorisations it recorded (``department_id`` None: the credit office, any)."""
     auth = session.get(PersonAuthorisation, authorisation_id)
-    if auth is None:
+    if auth is None or (department_id is not None and auth.department_id != department_id):
         raise NotFound(f"授权编号{authorisation_id}不存在。")
     if auth.revoked_on is None:
         auth.revoked_on = get_clock().today()
