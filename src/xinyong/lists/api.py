@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import PermissionDenied
+from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.lists import service
@@ -133,7 +133,7 @@ def entries(
 ) -> dict[str, Any]:
     """List entries, newest first; entries of natural persons only with a purpose and a basis or authorisation
     (registered), otherwise counted in ``persons_withheld``."""
-    rows = service.list_entries(session, list_type=list_type, status=status)
+    rows = service.list_entries(session, list_type=list_type, status=status, viewer=principal)
     rows, withheld = privacy_service.withhold_persons(session, request, principal, rows, _person_of, ["lists"])
     out: dict[str, Any] = {"count": len(rows), "entries": [service.entry_json(e) for e in rows]}
     if withheld:
@@ -159,6 +159,8 @@ def entry(
     """An entry with every workflow step; an entry of a natural person needs a purpose and a basis or
     authorisation (428 otherwise) and is registered."""
     found = service.get_entry(session, entry_id)
+    if not service.may_see(found, principal):
+        raise NotFound(f"名单记录{entry_id}不存在。")
     person = session.get(Person, found.person_id) if found.person_id is not None else None
     if person is not None:
         privacy_service.gate(session, request, principal, [person], ["lists"], reference=f"list:{found.id}")
@@ -196,7 +198,13 @@ def notice(entry_id: int, body: NoticeIn, session: DbSession, principal: Propose
 @router.post("/lists/entries/{entry_id}/statement", summary="记录陈述申辩")
 def statement(entry_id: int, body: StatementIn, session: DbSession, principal: Proposer) -> dict[str, Any]:
     """Record the subject's statement within the window."""
-    service.record_statement(session, entry_id=entry_id, statement=body.statement, actor=principal.actor())
+    service.record_statement(
+        session,
+        entry_id=entry_id,
+        statement=body.statement,
+        actor=principal.actor(),
+        department_id=principal.department_id or 0,  # a user without a department owns no entry
+    )
     return _entry(session, entry_id)
 
 

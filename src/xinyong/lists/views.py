@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, PermissionDenied, ValidationFailed
+from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.lists import service, supervision
@@ -63,7 +63,12 @@ def _lists_page(
     list_type: str | None = None,
 ) -> HTMLResponse:
     entries, withheld = privacy_service.withhold_persons(
-        session, request, principal, service.list_entries(session, list_type=list_type or None), _person_of, ["lists"]
+        session,
+        request,
+        principal,
+        service.list_entries(session, list_type=list_type or None, viewer=principal),
+        _person_of,
+        ["lists"],
     )
     return render(
         request,
@@ -146,6 +151,8 @@ def _entry_page(
     first_view: bool = False,
 ) -> HTMLResponse:
     entry = service.get_entry(session, entry_id)
+    if not service.may_see(entry, principal):
+        raise NotFound(f"名单记录{entry_id}不存在。")
     person = session.get(Person, entry.person_id) if entry.person_id is not None else None
     if person is not None and first_view:
         privacy_service.gate(session, request, principal, [person], ["lists"], reference=f"list:{entry.id}")
@@ -192,7 +199,9 @@ async def entry_step(
                 session, entry_id=entry_id, document=form.get("document", ""), department_id=dept, actor=actor
             )
         elif step == "statement":
-            service.record_statement(session, entry_id=entry_id, statement=form.get("statement", ""), actor=actor)
+            service.record_statement(
+                session, entry_id=entry_id, statement=form.get("statement", ""), actor=actor, department_id=dept or 0
+            )
         elif step == "withdraw":
             service.withdraw(session, entry_id=entry_id, reason=form.get("reason", ""), department_id=dept, actor=actor)
         elif step == "decision":
