@@ -269,3 +269,24 @@ def test_window_prints_who_queried_the_person(client: TestClient, db: Database, 
     assert person_id(1) not in report.text
     last = registrations(db, w.person_id)[-1]
     assert last.basis_code == "pipl-45" and last.actor == "window"
+
+
+def test_public_and_entity_pages_pay_nothing_for_the_gate(client: TestClient, db: Database, clock: FixedClock) -> None:
+    """The portal's entity pages and an entity's own pages run no query for the gate (it decides from the caller)."""
+    from sqlalchemy import event
+
+    w = build(db, clock)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.lower())
+
+    for engine in {db.engine, db.write_engine}:
+        event.listen(engine, "before_cursor_execute", seen)
+    for url in (f"/portal/entities/{w.uscc}", f"/portal/entities/{w.uscc}/print", f"/api/v1/subjects/{w.uscc}"):
+        assert client.get(url).status_code == 200
+    assert statements and not [s for s in statements if "person_query" in s or "person_authorisation" in s]
+    statements.clear()
+    as_user(client, db, "reader", "operator")
+    client.get(f"/api/v1/subjects/{w.uscc}")  # a department's profile call without a statement: the public view
+    assert statements and not [s for s in statements if "person_query" in s]
