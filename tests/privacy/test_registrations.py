@@ -156,3 +156,20 @@ def test_auditor_filters_flags_and_sees_anomalies(client: TestClient, db: Databa
     client.cookies.clear()
     as_user(client, db, "clerk", "operator")
     assert client.get("/console/privacy/queries").status_code == 403
+
+
+def test_demo_registrations_give_the_auditor_an_anomaly(db: Database, clock: FixedClock) -> None:
+    from tests.helpers import make_user
+
+    from xinyong.privacy import demo
+
+    with db.session() as s:
+        _persons(s, 30)
+    make_user(db, "demo-clerk-1", "operator", "scjg")
+    make_user(db, "demo-clerk-2", "operator", "fgj")
+    assert demo.seed(db)["queries"] > 30
+    assert demo.seed(db) == {"queries": 0}  # idempotent
+    with db.session() as s:
+        found, _rules = service.anomalies(s)
+        assert [a.actor for a in found] == ["demo-clerk-2"]
+        assert service.authorisations(s, department_id=None)[0].expires_on > clock.today()
