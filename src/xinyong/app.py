@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong import __version__
+from xinyong.core.clock import get_clock
 from xinyong.core.config import Settings, get_settings
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError, NotAuthenticated
@@ -25,6 +26,7 @@ from xinyong.core.web import (
     make_templates,
     route_permission,
 )
+from xinyong.privacy.service import PurposeRequired
 
 log = logging.getLogger("xinyong")
 
@@ -68,7 +70,32 @@ TITLES = {
 }
 
 
+def _purpose_page(request: Request, exc: PurposeRequired) -> Response:
+    """The form asking for a purpose and basis, re-sending the page's own query string (GET) once filled in."""
+    from xinyong.privacy.rules import rules_on
+    from xinyong.web.views import render
+
+    scopes = rules_on(get_clock().today()).scopes
+    stated = {k: request.query_params.get(k, "") for k in ("purpose", "basis", "authorisation")}
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k not in stated]
+    context: dict[str, object] = {
+        "message": exc.message,
+        "sections": [scopes.get(s, s) for s in exc.sections],
+        "method": request.method,
+        "action": request.url.path,
+        "keep": keep,
+        "stated": stated,
+    }
+    return render(request, "privacy/purpose.html", context, status_code=exc.status_code)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PurposeRequired)
+    async def purpose_required(request: Request, exc: PurposeRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(error_payload(exc), status_code=exc.status_code)
+        return _purpose_page(request, exc)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
@@ -151,6 +178,14 @@ def _daily_refresh(app: FastAPI) -> None:
         log.exception("publicity refresh at start-up failed")
 
 
+def _privacy_bases() -> list[Any]:
+    """The legal bases a query may cite today (for the purpose fields of forms)."""
+    from xinyong.privacy.rules import rules_on
+
+    today = get_clock().today()
+    return list(rules_on(today).bases_in_force(today))
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
@@ -181,6 +216,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, echo=settings.sql_echo)
     app.state.templates = make_templates()
     app.state.templates.env.globals["settings"] = settings
+    app.state.templates.env.globals["privacy_bases"] = _privacy_bases
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     from xinyong.accounts import views as accounts_views
@@ -206,6 +242,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.oversight import api as oversight_api
     from xinyong.oversight import views as oversight_views
     from xinyong.portal import views as portal_views
+    from xinyong.privacy import views as privacy_views
     from xinyong.repair import views as repair_views
     from xinyong.reports import api as reports_api
     from xinyong.reports import views as reports_views
@@ -245,6 +282,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(oversight_views.router)
     app.include_router(associations_views.router)
     app.include_router(exchange_views.router)
+    app.include_router(privacy_views.router)
 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)

@@ -51,6 +51,9 @@ def _add_domain_commands() -> None:
     from xinyong.exchange.cli import exchange_app
 
     app.add_typer(exchange_app, name="exchange")
+    from xinyong.privacy.cli import privacy_app
+
+    app.add_typer(privacy_app, name="privacy")
 
 
 _add_domain_commands()

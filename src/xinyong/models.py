@@ -17,6 +17,7 @@ from xinyong.lists import models as lists_models
 from xinyong.notices import models as notices_models
 from xinyong.objections import models as objections_models
 from xinyong.oversight import models as oversight_models
+from xinyong.privacy import models as privacy_models
 from xinyong.records import models as records_models
 from xinyong.repair import models as repair_models
 from xinyong.reports import models as reports_models
@@ -41,6 +42,7 @@ __all__ = [
     "notices_models",
     "objections_models",
     "oversight_models",
+    "privacy_models",
     "records_models",
     "repair_models",
     "reports_models",

@@ -94,6 +94,8 @@ def test_listing_to_publication_then_a_clerk_checks_and_records_feedback(  # typ
     _login(page, live_server, "/console/checks", "clerk")
     page.get_by_label("统一社会信用代码或身份证号码").fill(person_id(1))
     page.get_by_label("办理事项").select_option("procurement")
+    page.get_by_label("查询目的").fill("政府采购供应商资格审查")  # a natural person: purpose and legal basis
+    page.get_by_label("法律依据").select_option("pipl-13-1-3")
     page.get_by_role("button", name="核查").click()
     page.wait_for_url(re.compile(r".*/console/checks/HC\w+$"))
     result = page.locator("#check-result").inner_text()

@@ -64,7 +64,10 @@ def test_check_api_contract_feedback_and_statistics(client: TestClient, db: Data
         "published",
     ]
     clerk = _auth(db, "operator", "fgj")
-    check = client.post("/api/v1/checks", json={"subject": person_id(1), "matter": "procurement"}, headers=clerk)
+    stated = {"purpose": "政府采购供应商资格审查", "basis": "pipl-13-1-3"}  # a natural person: purpose and basis
+    check = client.post(
+        "/api/v1/checks", json={"subject": person_id(1), "matter": "procurement", **stated}, headers=clerk
+    )
     assert check.status_code == 201, check.text
     body = check.json()
     assert body["id"].startswith("HC") and body["conclusion"] == "deny" and body["conclusion_name"] == "不予办理"

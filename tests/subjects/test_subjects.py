@@ -84,7 +84,11 @@ def test_public_profile_never_shows_id_numbers(client: TestClient, db: Database)
     ]
     assert "id_masked" not in public.text and "*" not in public.text and ID_NUMBER not in public.text
     token = make_token(db, "operator")
-    restricted = client.get("/api/v1/subjects/91230382MA1B3N1N24", headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    unstated = client.get("/api/v1/subjects/91230382MA1B3N1N24", headers=headers)
+    assert "id_masked" not in unstated.text  # persons' numbers only with a stated purpose and basis (privacy gate)
+    stated = {"purpose": "办理食品经营许可审查", "basis": "admin-licensing"}
+    restricted = client.get("/api/v1/subjects/91230382MA1B3N1N24", headers=headers, params=stated)
     assert restricted.json()["relations"][0]["id_masked"] == "2303**********1239"
     assert ID_NUMBER not in restricted.text
 

@@ -16,6 +16,8 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
 from xinyong.core.web import AppSettings, DbSession, csrf_protect, get_database, get_principal, requires
+from xinyong.privacy import service as privacy_service
+from xinyong.subjects.models import Person
 
 router = APIRouter(prefix="/api/v1", tags=["信用核查"])
 
@@ -24,10 +26,14 @@ Stats = Annotated[Principal, Depends(requires("checks.stats"))]
 
 
 class CheckIn(BaseModel):
-    """What the approval system sends: the subject's USCC or ID number and the approval matter code."""
+    """What the approval system sends: the subject's USCC or ID number and the approval matter code; for a natural
+    person also the purpose and a legal basis code or the person's authorisation number (registered, RULES §9)."""
 
     subject: str
     matter: str
+    purpose: str | None = None
+    basis: str | None = None
+    authorisation: str | None = None
 
 
 class MeasureFeedback(BaseModel):
@@ -94,6 +100,18 @@ def run_check(
     row = {c.key: getattr(check, c.key) for c in CreditCheck.__table__.columns if c.key != "id"}
     with _WRITE_LOCK, db.session() as session:
         session.execute(insert(CreditCheck), [row])  # the query log row; no ORM unit of work needed
+        if check.person_id is not None:  # a natural person: purpose and basis or authorisation, registered
+            person = session.get(Person, check.person_id)
+            extra = body.model_dump(include={"purpose", "basis", "authorisation"})
+            privacy_service.gate(
+                session,
+                request,
+                principal,
+                [person] if person else [],
+                ["checks"],
+                extra=extra,
+                reference=f"check:{check.code}",
+            )
     return JSONResponse(service.check_json(check), status_code=201)
 
 
@@ -134,11 +152,14 @@ def approvals(body: ApprovalsIn, session: DbSession, principal: Checker) -> dict
 
 
 @router.get("/checks/{code}", summary="查询一次信用核查")
-def get_check(code: str, session: DbSession, principal: Checker) -> dict[str, Any]:
+def get_check(code: str, request: Request, session: DbSession, principal: Checker) -> dict[str, Any]:
     """A check of the caller's department, with its feedback."""
     check = service.get_check(session, code)
     if check.department_id != principal.department_id and not principal.can("checks.stats"):
         raise NotFound(f"核查记录{code}不存在。")
+    person = session.get(Person, check.person_id) if check.person_id is not None else None
+    if person is not None:
+        privacy_service.reuse_registration(session, request, principal, person, ["checks"], f"check:{check.code}")
     return service.check_json(check)
 
 

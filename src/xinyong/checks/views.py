@@ -14,6 +14,8 @@ from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.lists.rules import load_rules
+from xinyong.privacy import service as privacy_service
+from xinyong.subjects.models import Person
 from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +85,15 @@ def _own(session: DbSession, principal: Principal, code: str) -> CreditCheck:
     return check
 
 
+def _shown(request: Request, session: DbSession, principal: Principal, code: str) -> CreditCheck:
+    """The department's check, its display registered when it is about a natural person (under the check's purpose)."""
+    check = _own(session, principal, code)
+    person = session.get(Person, check.person_id) if check.person_id is not None else None
+    if person is not None:
+        privacy_service.reuse_registration(session, request, principal, person, ["checks"], f"check:{check.code}")
+    return check
+
+
 @router.get("/console/checks", response_class=HTMLResponse)
 def checks_page(request: Request, session: DbSession, principal: Checker) -> HTMLResponse:
     """The clerk's check form and the department's recent checks."""
@@ -104,6 +115,11 @@ async def _run(
             actor=principal.actor(),
             cipher=get_cipher(settings.secret_key),
         )
+        person = session.get(Person, check.person_id) if check.person_id is not None else None
+        if person is not None:
+            privacy_service.gate(
+                session, request, principal, [person], ["checks"], extra=form, reference=f"check:{check.code}"
+            )
     except DomainError as exc:
         session.rollback()
         return _page(request, template, form=form, error=exc.message, embed=embed)
@@ -125,11 +141,11 @@ def statistics_page(request: Request, session: DbSession, _: Stats) -> HTMLRespo
 @router.get("/console/checks/{code}", response_class=HTMLResponse)
 def check_page(request: Request, session: DbSession, principal: Checker, code: str) -> HTMLResponse:
     """A check's result and its feedback form."""
-    return _page(request, "checks/console.html", check=_own(session, principal, code))
+    return _page(request, "checks/console.html", check=_shown(request, session, principal, code))
 
 
 async def _feedback(request: Request, session: DbSession, principal: Principal, code: str, embed: bool) -> Response:
-    check = _own(session, principal, code)
+    check = _shown(request, session, principal, code)
     form = await form_fields(request)
     template = "checks/embed.html" if embed else "checks/console.html"
     try:
@@ -142,7 +158,8 @@ async def _feedback(request: Request, session: DbSession, principal: Principal, 
         )
     except DomainError as exc:
         session.rollback()
-        return _page(request, template, check=_own(session, principal, code), form=form, error=exc.message, embed=embed)
+        shown = _shown(request, session, principal, code)
+        return _page(request, template, check=shown, form=form, error=exc.message, embed=embed)
     return _page(request, template, check=check, message="已记录办理结果。", embed=embed)
 
 
@@ -167,7 +184,7 @@ async def embed_run(request: Request, session: DbSession, settings: AppSettings,
 @router.get("/embed/check/{code}", response_class=HTMLResponse)
 def embed_result(request: Request, session: DbSession, principal: Checker, code: str) -> HTMLResponse:
     """A check's result in the embedded page."""
-    return _page(request, "checks/embed.html", check=_own(session, principal, code), embed=True)
+    return _page(request, "checks/embed.html", check=_shown(request, session, principal, code), embed=True)
 
 
 @router.post("/embed/check/{code}/feedback", response_class=HTMLResponse)

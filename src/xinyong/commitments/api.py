@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -14,6 +14,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.privacy import service as privacy_service
 
 router = APIRouter(prefix="/api/v1", tags=["信用承诺"])
 
@@ -112,17 +113,54 @@ def create(body: CommitmentIn, session: DbSession, settings: AppSettings, princi
 
 
 @router.get("/commitments/overdue", summary="逾期未核查的信用承诺")
-def overdue(session: DbSession, principal: Reader) -> dict[str, Any]:
-    """Commitments of the department past their verification deadline without a finding."""
+def overdue(
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """Commitments of the department past their verification deadline without a finding (those of natural persons
+    only with a purpose and a basis or authorisation, registered; otherwise counted in ``persons_withheld``)."""
     dept = None if principal.can("records.oversee") else _department_id(principal)
-    rows = service.overdue_verifications(session, department_id=dept)
-    return {"count": len(rows), "commitments": [commitment_json(c) for c in rows]}
+    rows, withheld = privacy_service.withhold_persons(
+        session,
+        request,
+        principal,
+        service.overdue_verifications(session, department_id=dept),
+        lambda c: c.person_id,
+        ["commitments"],
+    )
+    out: dict[str, Any] = {"count": len(rows), "commitments": [commitment_json(c) for c in rows]}
+    if withheld:
+        out["persons_withheld"] = withheld
+        out["persons_notice"] = privacy_service.withheld_notice(withheld)
+    return out
 
 
 @router.get("/commitments/{code}", summary="查询一项信用承诺")
-def get(code: str, session: DbSession, principal: Reader) -> dict[str, Any]:
-    """A commitment of the department by its 承诺编码."""
-    return commitment_json(_visible(principal, service.commitment_by_code(session, code)))
+def get(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """A commitment of the department by its 承诺编码 (a natural person's: with a purpose and a basis or
+    authorisation, 428 otherwise; registered)."""
+    c = _visible(principal, service.commitment_by_code(session, code))
+    privacy_service.gate_ids(
+        session,
+        request,
+        principal,
+        [c.person_id] if c.person_id else [],
+        ["commitments"],
+        reference=f"commitment:{c.id}",
+    )
+    return commitment_json(c)
 
 
 @router.post("/commitments/{code}/fulfilment", summary="记录信用承诺履行情况")

@@ -16,9 +16,10 @@ from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.education import service as education_service
+from xinyong.privacy import service as privacy_service
 from xinyong.records.models import CreditRecord
 from xinyong.subjects import service as subjects_service
-from xinyong.subjects.models import Entity
+from xinyong.subjects.models import Entity, Person
 from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -198,6 +199,10 @@ def portal_matters(request: Request, session: DbSession, _: Public) -> HTMLRespo
 # --------------------------------------------------------------------------------------------------
 
 
+def _person_of(row: Any) -> int | None:
+    return row.person_id  # type: ignore[no-any-return]
+
+
 def _list_page(
     request: Request,
     session: DbSession,
@@ -212,12 +217,16 @@ def _list_page(
         if principal.department_id
         else []
     )
+    commitments, withheld = privacy_service.withhold_persons(
+        session, request, principal, service.list_commitments(session, department_id=dept), _person_of, ["commitments"]
+    )
     return render(
         request,
         "commitments/list.html",
         {
             **_common(),
-            "commitments": service.list_commitments(session, department_id=dept),
+            "commitments": commitments,
+            "withheld": withheld,
             "matters": [m for m in own if not m.is_system],
             "can_manage": principal.can("commitments.manage"),
             "overdue": len(service.overdue_verifications(session, department_id=dept)),
@@ -262,13 +271,21 @@ async def create_commitment(
 def overdue_page(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
     """Verification reminders: overdue commitments and those due within five days."""
     dept = None if _oversee(principal) else principal.department_id
+    overdue = service.overdue_verifications(session, department_id=dept)
+    due_soon = service.due_soon(session, department_id=dept)
+    _shown, withheld = privacy_service.withhold_persons(
+        session, request, principal, [*overdue, *due_soon], _person_of, ["commitments"]
+    )
+    if withheld:
+        overdue, due_soon = [c for c in overdue if c.person_id is None], [c for c in due_soon if c.person_id is None]
     return render(
         request,
         "commitments/overdue.html",
         {
             **_common(),
-            "overdue": service.overdue_verifications(session, department_id=dept),
-            "due_soon": service.due_soon(session, department_id=dept),
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "withheld": withheld,
             "by_department": service.overdue_counts(session) if _oversee(principal) else [],
         },
     )
@@ -314,6 +331,14 @@ def commitment_page(
 ) -> HTMLResponse:
     """One commitment with every template field, its record and the fulfilment form."""
     c = _own_commitment(session, principal, commitment_id)
+    privacy_service.gate_ids(
+        session,
+        request,
+        principal,
+        [c.person_id] if c.person_id else [],
+        ["commitments"],
+        reference=f"commitment:{c.id}",
+    )
     message = f"已受理信用承诺，承诺编码{c.code}，已记入承诺人信用记录。" if created else None
     return _detail(request, session, principal, c, message=message)
 
@@ -324,6 +349,9 @@ async def record_fulfilment(
 ) -> HTMLResponse:
     """Record the verification finding (a breach runs the breach flow)."""
     c = _own_commitment(session, principal, commitment_id)
+    person = session.get(Person, c.person_id) if c.person_id is not None else None
+    if person is not None:  # the page shows the commitment again: under the purpose stated when it was opened
+        privacy_service.reuse_registration(session, request, principal, person, ["commitments"], f"commitment:{c.id}")
     form = await form_fields(request, lists=True)
     values = {k: form.get(k) for k in ("fulfilment", "unfulfilled_content", "accountability", "is_false")}
     try:

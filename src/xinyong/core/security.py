@@ -61,6 +61,7 @@ _DEPARTMENT = _STAFF | {
     "reports.request",
     "objections.handle",
     "plan.report",
+    "privacy.authorise",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "oversight.read",
         "associations.admin",
         "exchange.manage",
+        "privacy.window",
     },
     "auditor": frozenset(
         {
@@ -110,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "catalog.read",
             "evaluation.read",
             "oversight.read",
+            "privacy.audit",
         }
     ),
     "association": frozenset({"console.enter", "subjects.read", "association.manage"}),
@@ -169,6 +172,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "open.public": "接口：查询公开信用信息",
     "open.authorised": "接口：经主体授权查询信用信息",
     "open.bulk": "接口：批量获取双公示公开数据",
+    "privacy.authorise": "登记自然人的查询授权",
+    "privacy.audit": "审查个人信息查询登记",
+    "privacy.window": "为本人出具被查询记录",
 }
 
 

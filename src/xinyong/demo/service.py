@@ -1035,6 +1035,9 @@ def generate(
 
     with db.session() as session:  # the subjects whose records repairs and objections changed
         evaluation_service.evaluate_dirty(session, actor=Actor.system("demo"))
+    from xinyong.privacy import demo as privacy_demo  # query registrations for the auditor's pages
+
+    privacy_demo.seed(db)
     return DemoResult(
         entities=done.entities,
         persons=done.persons,

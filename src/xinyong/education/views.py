@@ -13,6 +13,7 @@ from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
 from xinyong.education import service
+from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person
 from xinyong.web.views import render
@@ -20,6 +21,10 @@ from xinyong.web.views import render
 router = APIRouter(prefix="/console/education", include_in_schema=False)
 
 Manager = Annotated[Principal, Depends(requires("education.manage"))]
+
+
+def _person_of(row: Any) -> int | None:
+    return row.person_id  # type: ignore[no-any-return]
 
 
 def _page(
@@ -30,7 +35,9 @@ def _page(
     error: str | None = None,
     message: str | None = None,
 ) -> HTMLResponse:
-    completions = service.recent_completions(session)
+    completions, withheld = privacy_service.withhold_persons(
+        session, request, principal, service.recent_completions(session), _person_of, ["education"]
+    )
     subjects: dict[int, str] = {}
     for c in completions:
         if c.entity_id:
@@ -48,6 +55,7 @@ def _page(
             "sessions": service.list_sessions(session),
             "completions": completions,
             "subjects": subjects,
+            "withheld": withheld,
             "departments": {d.id: d.short_name for d in subjects_service.list_departments(session)},
             "error": error,
             "message": message,

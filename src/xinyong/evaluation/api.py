@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, requires
@@ -38,11 +38,25 @@ def charts(session: DbSession, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/subjects/{code}", summary="主体信用等级及解释")
-def subject_grade(code: str, session: DbSession, _: Reader) -> dict[str, Any]:
-    """The entity's current grade, its factors (points add up to the score) and what would raise it."""
+def subject_grade(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """The entity's current grade, its factors (points add up to the score) and what would raise it; when the
+    factors include the legal representative's own records, a purpose and basis are needed (428) and registered."""
+    from xinyong.privacy import service as privacy_service
+
     entity = subjects_service.entity_by_uscc(session, code)
     current = service.current_grade(session, entity.id)
     ex = service.explain_grade(session, entity.id)
+    privacy_service.gate_ids(
+        session, request, principal, ex.related_persons, ["records"], reference=f"grade:{entity.id}"
+    )
     return {
         "uscc": entity.uscc,
         "name": entity.name,

@@ -73,6 +73,7 @@ class Explanation:
     override: str | None
     suggestions: list[Suggestion]
     stored: EntityGrade | None
+    related_persons: list[int] = field(default_factory=list)  # persons whose records the explanation shows
 
     @property
     def up_to_date(self) -> bool:
@@ -208,6 +209,7 @@ def explain(session: Session, entity_id: int) -> Explanation:
         override=override,
         suggestions=suggestions[:8],
         stored=stored,
+        related_persons=sorted({rec.person_id for rec, _dept in rep_records if rec.person_id is not None}),
     )
 
 

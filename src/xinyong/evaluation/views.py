@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -81,9 +81,16 @@ def _entity_context(session: DbSession, entity_id: int) -> dict[str, object]:
 
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
-def entity_page(request: Request, session: DbSession, _: Reader, entity_id: int) -> HTMLResponse:
-    """An entity's grade with its explanation, history, domain grades and warnings."""
+def entity_page(request: Request, session: DbSession, principal: Reader, entity_id: int) -> HTMLResponse:
+    """An entity's grade with its explanation, history, domain grades and warnings; when the explanation shows the
+    legal representative's own records, a stated purpose and basis (registered) are needed."""
+    from xinyong.privacy import service as privacy_service
+
     context = _entity_context(session, entity_id)
+    explanation: Any = context["ex"]
+    privacy_service.gate_ids(
+        session, request, principal, explanation.related_persons, ["records"], reference=f"grade:{entity_id}"
+    )
     context["own_view"] = False
     return render(request, "evaluation/entity.html", context)
 

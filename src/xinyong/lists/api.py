@@ -6,17 +6,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import PermissionDenied
+from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.lists import service
 from xinyong.lists.rules import load_rules
+from xinyong.privacy import service as privacy_service
+from xinyong.subjects.models import Person
 
 router = APIRouter(prefix="/api/v1", tags=["名单、措施与禁入"])
 
@@ -94,6 +96,10 @@ class BanIn(BaseModel):
 
 def _entry(session: DbSession, entry_id: int) -> dict[str, Any]:
     entry = service.get_entry(session, entry_id)
+    return _entry_out(session, entry)
+
+
+def _entry_out(session: DbSession, entry: Any) -> dict[str, Any]:
     out = service.entry_json(entry)
     out["events"] = [
         {"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status, "actor": e.actor, "note": e.note}
@@ -115,16 +121,50 @@ def measures(session: DbSession, _: Public) -> dict[str, Any]:
 
 
 @router.get("/lists/entries", summary="名单记录")
-def entries(session: DbSession, _: Reader, list_type: str | None = None, status: str | None = None) -> dict[str, Any]:
-    """List entries, newest first."""
-    rows = service.list_entries(session, list_type=list_type, status=status)
-    return {"count": len(rows), "entries": [service.entry_json(e) for e in rows]}
+def entries(
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    list_type: str | None = None,
+    status: str | None = None,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """List entries, newest first; entries of natural persons only with a purpose and a basis or authorisation
+    (registered), otherwise counted in ``persons_withheld``."""
+    rows = service.list_entries(session, list_type=list_type, status=status, viewer=principal)
+    rows, withheld = privacy_service.withhold_persons(session, request, principal, rows, _person_of, ["lists"])
+    out: dict[str, Any] = {"count": len(rows), "entries": [service.entry_json(e) for e in rows]}
+    if withheld:
+        out["persons_withheld"] = withheld
+        out["persons_notice"] = privacy_service.withheld_notice(withheld)
+    return out
+
+
+def _person_of(row: Any) -> int | None:
+    return row.person_id  # type: ignore[no-any-return]
 
 
 @router.get("/lists/entries/{entry_id}", summary="一条名单记录及其流程")
-def entry(entry_id: int, session: DbSession, _: Reader) -> dict[str, Any]:
-    """An entry with every workflow step."""
-    return _entry(session, entry_id)
+def entry(
+    entry_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """An entry with every workflow step; an entry of a natural person needs a purpose and a basis or
+    authorisation (428 otherwise) and is registered."""
+    found = service.get_entry(session, entry_id)
+    if not service.may_see(found, principal):
+        raise NotFound(f"名单记录{entry_id}不存在。")
+    person = session.get(Person, found.person_id) if found.person_id is not None else None
+    if person is not None:
+        privacy_service.gate(session, request, principal, [person], ["lists"], reference=f"list:{found.id}")
+    return _entry_out(session, found)
 
 
 @router.post("/lists/entries", status_code=201, summary="提出列入申请")
@@ -158,7 +198,13 @@ def notice(entry_id: int, body: NoticeIn, session: DbSession, principal: Propose
 @router.post("/lists/entries/{entry_id}/statement", summary="记录陈述申辩")
 def statement(entry_id: int, body: StatementIn, session: DbSession, principal: Proposer) -> dict[str, Any]:
     """Record the subject's statement within the window."""
-    service.record_statement(session, entry_id=entry_id, statement=body.statement, actor=principal.actor())
+    service.record_statement(
+        session,
+        entry_id=entry_id,
+        statement=body.statement,
+        actor=principal.actor(),
+        department_id=principal.department_id or 0,  # a user without a department owns no entry
+    )
     return _entry(session, entry_id)
 
 
@@ -221,9 +267,23 @@ async def import_debtors(
 
 
 @router.get("/bans", summary="市场和行业禁入")
-def bans(session: DbSession, _: Reader) -> dict[str, Any]:
-    """Bans, newest first."""
-    return {"bans": [service.ban_json(b) for b in service.list_bans(session)]}
+def bans(
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
+) -> dict[str, Any]:
+    """Bans, newest first; bans on natural persons only with a purpose and a basis or authorisation (registered)."""
+    rows, withheld = privacy_service.withhold_persons(
+        session, request, principal, service.list_bans(session), _person_of, ["bans"]
+    )
+    out: dict[str, Any] = {"bans": [service.ban_json(b) for b in rows]}
+    if withheld:
+        out["persons_withheld"] = withheld
+        out["persons_notice"] = privacy_service.withheld_notice(withheld)
+    return out
 
 
 @router.post("/bans", status_code=201, summary="登记禁入决定")

@@ -29,6 +29,7 @@ from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import date_value as _date_value
 from xinyong.core.forms import text_value as _text
 from xinyong.core.identifiers import InvalidIdentifier, mask_id_number, validate_resident_id, validate_uscc
+from xinyong.core.security import Principal
 from xinyong.disclosure.rules import add_months
 from xinyong.ingestion import files as ingestion_files
 from xinyong.ingestion import service as ingestion_service
@@ -48,6 +49,7 @@ REMOVED = "removed"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 
+SHARED_STATUSES = (PUBLISHED, REMOVED)
 STATUS_LABELS = {
     PROPOSED: "拟列入",
     NOTICED: "已告知（陈述申辩期）",
@@ -461,9 +463,14 @@ def give_notice(
     return entry
 
 
-def record_statement(session: Session, *, entry_id: int, statement: str, actor: Actor) -> ListEntry:
-    """Record the subject's statement or objection, within the window only."""
+def record_statement(
+    session: Session, *, entry_id: int, statement: str, actor: Actor, department_id: int | None = None
+) -> ListEntry:
+    """Record the subject's statement or objection, within the window only, by the identifying department (``None``:
+    a system caller such as an import)."""
     entry = get_entry(session, entry_id)
+    if department_id is not None:
+        _own(entry, department_id, "记录陈述申辩")
     if entry.status != NOTICED:
         raise Conflict(f"名单记录当前为“{STATUS_LABELS[entry.status]}”，只有在陈述申辩期内才能记录陈述申辩。")
     assert entry.statement_until is not None
@@ -881,10 +888,15 @@ def list_entries(
     list_type: str | None = None,
     status: str | None = None,
     department_id: int | None = None,
+    viewer: Principal | None = None,
     limit: int = 200,
 ) -> list[ListEntry]:
-    """Entries, newest first, filtered."""
+    """Entries, newest first, filtered; for a ``viewer``, only those it may see (``may_see``)."""
     stmt = select(ListEntry)
+    if viewer is not None and not viewer.can("records.oversee"):
+        stmt = stmt.where(
+            or_(ListEntry.department_id == (viewer.department_id or 0), ListEntry.status.in_(SHARED_STATUSES))
+        )
     if list_type:
         stmt = stmt.where(ListEntry.list_type == list_type)
     if status:
@@ -892,6 +904,16 @@ def list_entries(
     if department_id is not None:
         stmt = stmt.where(ListEntry.department_id == department_id)
     return list(session.execute(stmt.order_by(ListEntry.id.desc()).limit(limit)).scalars())
+
+
+def may_see(entry: ListEntry, viewer: Principal) -> bool:
+    """A department sees its own entries at every step; other departments' only once published (or removed from
+    publication); the credit office sees all. Proposals under way are the identifying department's own file."""
+    return (
+        viewer.can("records.oversee")
+        or (viewer.department_id is not None and entry.department_id == viewer.department_id)
+        or entry.status in SHARED_STATUSES
+    )
 
 
 def active_entries(

@@ -10,11 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, PermissionDenied, ValidationFailed
+from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.lists import service, supervision
 from xinyong.lists.rules import load_rules
+from xinyong.privacy import service as privacy_service
+from xinyong.subjects.models import Person
 from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,12 +57,21 @@ def _lists_page(
     form: dict[str, Any] | None = None,
     list_type: str | None = None,
 ) -> HTMLResponse:
+    entries, withheld = privacy_service.withhold_persons(
+        session,
+        request,
+        principal,
+        service.list_entries(session, list_type=list_type or None, viewer=principal),
+        _person_of,
+        ["lists"],
+    )
     return render(
         request,
         "lists/entries.html",
         {
             **_common(),
-            "entries": service.list_entries(session, list_type=list_type or None),
+            "entries": entries,
+            "withheld": withheld,
             "proposals": service.pending_commitment_proposals(session, department_id=principal.department_id),
             "escalations": service.escalation_due(session),
             "can_propose": principal.can("lists.propose"),
@@ -120,6 +131,10 @@ async def take_up(
     return RedirectResponse(f"/console/lists/{entry.id}", status_code=303)
 
 
+def _person_of(row: Any) -> int | None:
+    return row.person_id  # type: ignore[no-any-return]
+
+
 def _entry_page(
     request: Request,
     session: DbSession,
@@ -128,8 +143,16 @@ def _entry_page(
     *,
     error: str | None = None,
     message: str | None = None,
+    first_view: bool = False,
 ) -> HTMLResponse:
     entry = service.get_entry(session, entry_id)
+    if not service.may_see(entry, principal):
+        raise NotFound(f"名单记录{entry_id}不存在。")
+    person = session.get(Person, entry.person_id) if entry.person_id is not None else None
+    if person is not None and first_view:
+        privacy_service.gate(session, request, principal, [person], ["lists"], reference=f"list:{entry.id}")
+    elif person is not None:  # re-shown after a workflow step: under the purpose this user stated when opening it
+        privacy_service.reuse_registration(session, request, principal, person, ["lists"], f"list:{entry.id}")
     own = entry.department_id == principal.department_id
     return render(
         request,
@@ -153,7 +176,7 @@ def _entry_page(
 @router.get("/console/lists/{entry_id}", response_class=HTMLResponse)
 def entry_page(request: Request, session: DbSession, principal: Reader, entry_id: int) -> HTMLResponse:
     """One entry, its steps and the next step's form."""
-    return _entry_page(request, session, principal, entry_id)
+    return _entry_page(request, session, principal, entry_id, first_view=True)
 
 
 @router.post("/console/lists/{entry_id}/{step}", response_class=HTMLResponse)
@@ -171,7 +194,9 @@ async def entry_step(
                 session, entry_id=entry_id, document=form.get("document", ""), department_id=dept, actor=actor
             )
         elif step == "statement":
-            service.record_statement(session, entry_id=entry_id, statement=form.get("statement", ""), actor=actor)
+            service.record_statement(
+                session, entry_id=entry_id, statement=form.get("statement", ""), actor=actor, department_id=dept or 0
+            )
         elif step == "withdraw":
             service.withdraw(session, entry_id=entry_id, reason=form.get("reason", ""), department_id=dept, actor=actor)
         elif step == "decision":
@@ -238,20 +263,28 @@ def portal_measures(request: Request, _: Public) -> HTMLResponse:
 
 
 def _bans_page(
-    request: Request, session: DbSession, *, error: str | None = None, form: dict[str, Any] | None = None
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    *,
+    error: str | None = None,
+    form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    bans, withheld = privacy_service.withhold_persons(
+        session, request, principal, service.list_bans(session), _person_of, ["bans"]
+    )
     return render(
         request,
         "lists/bans.html",
-        {"rules": load_rules(), "bans": service.list_bans(session), "error": error, "form": form or {}},
+        {"rules": load_rules(), "bans": bans, "withheld": withheld, "error": error, "form": form or {}},
         status_code=422 if error else 200,
     )
 
 
 @router.get("/console/bans", response_class=HTMLResponse)
-def bans_page(request: Request, session: DbSession, _: Reader) -> HTMLResponse:
+def bans_page(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
     """Bans and the form to record one."""
-    return _bans_page(request, session)
+    return _bans_page(request, session, principal)
 
 
 @router.post("/console/bans", response_class=HTMLResponse)
@@ -270,7 +303,7 @@ async def create_ban(request: Request, session: DbSession, settings: AppSettings
         )
     except DomainError as exc:
         session.rollback()
-        return _bans_page(request, session, error=exc.message, form=form)
+        return _bans_page(request, session, principal, error=exc.message, form=form)
     return RedirectResponse("/console/bans", status_code=303)
 
 
@@ -289,13 +322,23 @@ def _supervision_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     campaigns = supervision.list_campaigns(session)
+    orders = supervision.list_orders(session, department_id=principal.department_id)
+    overdue = supervision.overdue_orders(session, department_id=principal.department_id)
+    interviews = supervision.list_interviews(session, department_id=principal.department_id)
+    _shown, withheld = privacy_service.withhold_persons(
+        session, request, principal, [*orders, *overdue, *interviews], _person_of, ["supervision"]
+    )
+    if withheld:
+        orders, overdue = [o for o in orders if o.person_id is None], [o for o in overdue if o.person_id is None]
+        interviews = [i for i in interviews if i.person_id is None]
     return render(
         request,
         "lists/supervision.html",
         {
-            "orders": supervision.list_orders(session, department_id=principal.department_id),
-            "overdue": supervision.overdue_orders(session, department_id=principal.department_id),
-            "interviews": supervision.list_interviews(session, department_id=principal.department_id),
+            "orders": orders,
+            "overdue": overdue,
+            "interviews": interviews,
+            "withheld": withheld,
             "campaigns": [(c, supervision.campaign_progress(session, c.id)) for c in campaigns],
             "order_status": supervision.ORDER_STATUS,
             "interview_kinds": supervision.INTERVIEW_KINDS,

@@ -120,10 +120,19 @@ def record(request: Request, session: DbSession, _: Public, record_id: int) -> H
 def window(
     request: Request,
     session: DbSession,
-    _: Annotated[Principal, Depends(requires("records.oversee"))],
+    principal: Annotated[Principal, Depends(requires("records.oversee"))],
     record_id: int,
 ) -> HTMLResponse:
-    """For the credit office: which rule produced a record's publicity window, and whether the portal shows it."""
+    """For the credit office: which rule produced a record's publicity window, and whether the portal shows it
+    (a record of a natural person only with a stated purpose and basis, registered)."""
+    from xinyong.privacy import service as privacy_service
+    from xinyong.records.models import CreditRecord
+    from xinyong.subjects.models import Person
+
+    record = session.get(CreditRecord, record_id)
+    person = session.get(Person, record.person_id) if record is not None and record.person_id is not None else None
+    if person is not None:
+        privacy_service.gate(session, request, principal, [person], ["records"], reference=f"record:{record_id}")
     return _render(
         request, "console/record_window.html", {"x": disclosure.explain(session, record_id), "labels": STATUS_LABELS}
     )

@@ -36,12 +36,21 @@ def departments(session: DbSession, _: Annotated[Principal, Depends(requires("de
     response_model=SubjectProfilePublic | SubjectProfileRestricted,
 )
 def subject_profile(
-    code: str, request: Request, session: DbSession, principal: Annotated[Principal, Depends(public)]
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(public)],
+    purpose: str | None = None,
+    basis: str | None = None,
+    authorisation: str | None = None,
 ) -> object:
     """The credit profile of an entity, exactly what the portal shows today (its sections: records in publicity,
-    honours, and what other domains register); callers allowed restricted data also get masked ID numbers."""
+    honours, and what other domains register); callers allowed restricted data also get the masked ID numbers of
+    the entity's persons when they state a purpose and a basis (``purpose``, ``basis``; registered), otherwise the
+    public view."""
     from xinyong.portal import service as portal_service
     from xinyong.portal.ratelimit import check_search_rate
+    from xinyong.privacy import service as privacy_service
 
     if not principal.is_authenticated:
         check_search_rate(request)  # the anonymous public shares the portal search's allowance
@@ -51,7 +60,10 @@ def subject_profile(
     entity_out = EntityPublic.model_validate(entity)
     shown = portal_service.profile_of(session, entity)
     sections = [ProfileSectionOut(key=s.key, title=s.title, summary=s.summary, data=s.data) for s in shown.sections]
-    if principal.can("subjects.read_restricted"):
+    stated = principal.can("subjects.read_restricted") and any(privacy_service.query_request(request).__dict__.values())
+    if stated and relations:
+        privacy_service.gate(session, request, principal, [rel.person for rel in relations], ["relations"])
+    if stated or (principal.can("subjects.read_restricted") and not privacy_service.is_gated(principal)):
         return SubjectProfileRestricted(
             as_of=shown.today,
             entity=entity_out,

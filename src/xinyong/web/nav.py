@@ -66,6 +66,10 @@ CONSOLE_NAV: list[NavItem] = [
     NavItem("信息报送", "接口调用方", "/console/exchange/clients", "exchange.manage"),
     NavItem("系统管理", "用户与访问令牌", "/console/users", "admin.users"),
     NavItem("系统管理", "审计日志", "/console/audit", "audit.read"),
+    NavItem("个人信息保护", "查询授权", "/console/privacy/authorisations", "privacy.authorise"),
+    NavItem("个人信息保护", "本人被查询记录", "/console/privacy/person-report", "privacy.window"),
+    NavItem("个人信息保护", "查询登记审查", "/console/privacy/queries", "privacy.audit"),
+    NavItem("个人信息保护", "异常查询", "/console/privacy/anomalies", "privacy.audit"),
 ]
 
 
