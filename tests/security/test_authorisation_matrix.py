@@ -47,7 +47,7 @@ def matrix_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
         company_id = entity(s, 1).id
     for role in ROLES:
         if role not in ("public", "client"):
-            make_user(db, f"m-{role}", role, None if role in ("entity", "auditor") else "scjg")
+            make_user(db, f"m-{role}", role, None if role in ("entity", "auditor", "association") else "scjg")
     with db.session() as s:
         s.execute(update(User).where(User.username == "m-entity").values(entity_id=company_id))
     yield db

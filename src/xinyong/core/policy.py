@@ -13,10 +13,10 @@ entity only its own) is checked inside the routes and by the ownership tests.
 
 from __future__ import annotations
 
-ROLES = ("public", "entity", "operator", "reviewer", "inspector", "admin", "auditor", "client")
+ROLES = ("public", "entity", "operator", "reviewer", "inspector", "admin", "auditor", "client", "association")
 
 EVERYONE = frozenset(ROLES)
-SIGNED_IN_USERS = frozenset({"entity", "operator", "reviewer", "inspector", "admin", "auditor"})
+SIGNED_IN_USERS = frozenset({"entity", "operator", "reviewer", "inspector", "admin", "auditor", "association"})
 STAFF = frozenset({"operator", "reviewer", "inspector", "admin", "auditor"})
 DEPARTMENTS = frozenset({"operator", "reviewer", "admin"})
 DEPARTMENTS_AND_AUDITOR = DEPARTMENTS | {"auditor"}
@@ -28,6 +28,8 @@ AUDIT_READERS = frozenset({"admin", "auditor"})
 AUDITOR = frozenset({"auditor"})
 ENTITY = frozenset({"entity"})
 INSPECTOR = frozenset({"inspector"})
+CLIENTS = frozenset({"client"})
+ASSOCIATION = frozenset({"association"})
 
 POLICY: dict[str, frozenset[str]] = {
     "GET /healthz": EVERYONE,
@@ -206,4 +208,37 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /console/privacy/authorisations/{authorisation_id}/revoke": DEPARTMENTS,
     "GET /console/privacy/person-report": CREDIT_OFFICE,
     "POST /console/privacy/person-report": CREDIT_OFFICE,
+    # Exchange (issue 11): the credit office runs the upward feed and registers API clients; clients use /open.
+    "GET /api/v1/open/publicity/{item}": CLIENTS,
+    "GET /api/v1/open/subjects/{code}": CLIENTS,
+    "GET /console/exchange": CREDIT_OFFICE,
+    "GET /console/exchange/batches/{number}/{name}": CREDIT_OFFICE,
+    "GET /console/exchange/clients": CREDIT_OFFICE,
+    "GET /console/exchange/destinations/{code}": CREDIT_OFFICE,
+    "POST /api/v1/open/authorised": CLIENTS,
+    "POST /console/exchange/authorisations": CREDIT_OFFICE,
+    "POST /console/exchange/authorisations/{auth_id}/revoke": CREDIT_OFFICE,
+    "POST /console/exchange/batches/{number}/resend": CREDIT_OFFICE,
+    "POST /console/exchange/clients": CREDIT_OFFICE,
+    "POST /console/exchange/clients/{code}/tokens": CREDIT_OFFICE,
+    "POST /console/exchange/destinations": CREDIT_OFFICE,
+    "POST /console/exchange/destinations/{code}/push": CREDIT_OFFICE,
+    "POST /console/exchange/tokens/{token_id}/revoke": CREDIT_OFFICE,
+    # Oversight and plan tracking (issue 11): the credit office and the auditor read; departments report progress.
+    "GET /api/v1/oversight/dashboard": AUDIT_READERS,
+    "GET /console/oversight": AUDIT_READERS,
+    "GET /console/oversight/assessment.xlsx": AUDIT_READERS,
+    "GET /console/oversight/plan": AUDIT_READERS,
+    "GET /console/plan/my": DEPARTMENTS,
+    "POST /console/plan/my/{code}": DEPARTMENTS,
+    # Industry associations (T31): the credit office registers them; an association manages its own members.
+    "GET /console/association": ASSOCIATION,
+    "GET /console/association/members/{entity_id}": ASSOCIATION,
+    "GET /console/associations": CREDIT_OFFICE,
+    "POST /console/association/members": ASSOCIATION,
+    "POST /console/association/members/import": ASSOCIATION,
+    "POST /console/association/members/{entity_id}/info": ASSOCIATION,
+    "POST /console/association/members/{entity_id}/remove": ASSOCIATION,
+    "POST /console/associations": CREDIT_OFFICE,
+    "POST /console/associations/{association_id}/users": CREDIT_OFFICE,
 }
