@@ -147,6 +147,22 @@ def _daily_refresh(app: FastAPI) -> None:
         log.exception("publicity refresh at start-up failed")
 
 
+def _daily_anchor(app: FastAPI) -> None:
+    """Write the day's anchor (both chain heads, published on the portal) at the first start-up of the day."""
+    from xinyong.core.audit import Actor
+    from xinyong.integrity import service as integrity
+
+    try:
+        with app.state.db.session() as session:
+            if integrity.anchor_due(session):
+                anchor, _written = integrity.make_anchor(session, actor=Actor.system("integrity.anchor"))
+                log.info(
+                    "daily anchor %s: records #%s, audit #%s", anchor.day, anchor.record_seq, anchor.audit_event_id
+                )
+    except Exception:  # a failed job must not keep the platform from starting; `xinyong audit anchor` can be run
+        log.exception("daily anchor at start-up failed")
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
@@ -157,6 +173,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.disclosure_refresh_on_startup:
             _daily_refresh(app)
+        if settings.anchor_on_startup:
+            _daily_anchor(app)
         yield
         executor = getattr(app.state, "ingest_executor", None)
         if executor is not None:  # queued uploads are dropped; a running one finishes its chunk and can be re-sent
@@ -189,6 +207,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.inspections import views as inspections_views
+    from xinyong.integrity import views as integrity_views
     from xinyong.lists import api as lists_api
     from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
@@ -218,6 +237,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(subjects_views.router)
     app.include_router(portal_views.router)
     app.include_router(portal_views.console_router)
+    app.include_router(integrity_views.router)
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
     app.include_router(inspections_views.router)

@@ -444,16 +444,39 @@ def calendar_years() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计链，报告第一处断裂；断裂时退出码为1。"""
-    from xinyong.core import audit as audit_service
+def audit_verify(
+    published: Annotated[
+        Path | None, typer.Option("--published", help="从门户网站“数据完整性”页面保存的锚点JSON文件，一并核对")
+    ] = None,
+) -> None:
+    """校验审计链、信用记录链（及记录状态）和每日锚点，报告第一处断裂；任何一处断裂时退出码为1。"""
+    from xinyong.integrity import service as integrity
 
     with unit_of_work() as (_db, session):
-        result = audit_service.verify(session)
-    if result.ok:
-        out.print(result.message, markup=False)
-        return
-    raise fail(result.message)
+        entries = integrity.load_published(published) if published is not None else None
+        checks = integrity.verify_all(session, published=entries)
+    for check in checks:
+        if check.ok:
+            out.print(check.message, markup=False)
+        else:
+            err.print(f"错误：{check.message}", style="red", markup=False)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """写入今天的锚点（记录链和审计链的链头），每天一次；门户网站“数据完整性”页面公布。"""
+    from xinyong.core.audit import Actor
+    from xinyong.integrity import service as integrity
+
+    with unit_of_work() as (_db, session):
+        anchor, written = integrity.make_anchor(session, actor=Actor.system("cli:audit.anchor"))
+        line = (
+            f"{anchor.day.isoformat()}\t记录链第{anchor.record_seq}号 {anchor.record_hash}\t"
+            f"审计链第{anchor.audit_event_id}号 {anchor.audit_hash}"
+        )
+    out.print(("已写入锚点：" if written else "今天的锚点已存在：") + line, markup=False)
 
 
 @user_app.command("create")

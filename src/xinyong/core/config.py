@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     portal_search_per_minute: int = 30
     portal_search_burst: int = 15
     disclosure_refresh_on_startup: bool = True
+    # Tamper evidence: write the day's anchor of the record and audit chains at the first start-up of the day.
+    anchor_on_startup: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
