@@ -45,6 +45,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("day", name=op.f("uq_chain_anchor_day")),
         sa.UniqueConstraint("hash", name=op.f("uq_chain_anchor_hash")),
     )
+    op.add_column("web_session", sa.Column("last_seen_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "report_signing_key",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("public_pem", sa.Text(), nullable=False),
+        sa.Column("first_used_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_signing_key")),
+        sa.UniqueConstraint("key_id", name=op.f("uq_report_signing_key_key_id")),
+    )
+    # The key that signed the reports already issued stays published: its public half is in each report's row
+    # only as a key id, so it is recorded when the platform next signs (reports.service.keep_public_key) or by
+    # `xinyong keys keep-signing-key` before a rotation.
     op.execute(sa.text(f"INSERT INTO credit_record_chain_head (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS}')"))
     # Chain the records already stored, in id order, with the same code the writers use.
     from xinyong.records import chain
@@ -53,6 +66,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("report_signing_key")
+    with op.batch_alter_table("web_session") as batch_op:
+        batch_op.drop_column("last_seen_at")
     op.drop_table("chain_anchor")
     op.drop_table("credit_record_chain_head")
     op.drop_index("ix_credit_record_chain_seq", table_name="credit_record")

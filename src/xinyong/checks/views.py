@@ -107,7 +107,7 @@ async def _run(
             matter=form.get("matter", ""),
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()

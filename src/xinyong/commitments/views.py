@@ -258,7 +258,7 @@ async def create_commitment(
             values=values,
             channel="department",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=principal.department_id,
         )
     except DomainError as exc:
@@ -341,7 +341,7 @@ async def record_fulfilment(
             commitment_id=c.id,
             values=values,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=None if _oversee(principal) else principal.department_id,
         )
     except DomainError as exc:
@@ -435,7 +435,7 @@ async def sign(request: Request, session: DbSession, settings: AppSettings, prin
             values=values,
             channel="online",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             entity_id=entity.id,
         )
     except DomainError as exc:
@@ -499,7 +499,7 @@ async def register_voluntary(
             values=form,
             uploads=uploads,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -558,7 +558,7 @@ async def verify(
             truthful=form.get("outcome") == "verified",
             note=str(form.get("note") or ""),
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=None if _oversee(principal) else principal.department_id,
         )
     except DomainError as exc:

@@ -97,7 +97,7 @@ def upload(
         return _form(request, session, principal, exc.message)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     path = folder / "upload"
-    actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+    actor, cipher = principal.actor(), get_cipher(settings.field_secret)
     try:
         save_upload(file.file, path)
     except FileRejected as exc:

@@ -137,7 +137,7 @@ def propose(body: ProposalIn, session: DbSession, settings: AppSettings, princip
         values=values,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(_entry(session, e.id), status_code=201)
 
@@ -185,7 +185,7 @@ def publication(entry_id: int, session: DbSession, settings: AppSettings, princi
         entry_id=entry_id,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return _entry(session, entry_id)
 
@@ -215,7 +215,11 @@ async def import_debtors(
         path = Path(tmp) / (file.filename or "upload.csv")
         path.write_bytes(await file.read())
         result = service.import_judgment_debtors(
-            session, path=path, filename=file.filename, actor=principal.actor(), cipher=get_cipher(settings.secret_key)
+            session,
+            path=path,
+            filename=file.filename,
+            actor=principal.actor(),
+            cipher=get_cipher(settings.field_secret),
         )
     return {"accepted": result.accepted, "skipped": result.skipped, "errors": result.errors}
 
@@ -236,6 +240,6 @@ def create_ban(body: BanIn, session: DbSession, settings: AppSettings, principal
         values=values,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(service.ban_json(ban), status_code=201)

@@ -98,7 +98,7 @@ async def request_report(
             purpose=form.get("purpose") or "",
             purpose_note=form.get("purpose_note"),
             requester=requester,
-            secret=settings.secret_key,
+            secret=settings.signing_secret,
             verify_base=str(request.base_url),
         )
     except DomainError as exc:
@@ -132,7 +132,7 @@ def download(session: DbSession, principal: Requester, report_id: int) -> Respon
 def _verify_page(
     request: Request, settings: AppSettings, result: service.Verification | None, form: dict[str, str]
 ) -> HTMLResponse:
-    key = signing.public_key(settings.secret_key)
+    key = signing.public_key(settings.signing_secret)
     return render(
         request,
         "reports/verify.html",
@@ -140,7 +140,7 @@ def _verify_page(
             "result": result,
             "form": form,
             "rules": service.load_rules(),
-            "public_pem": signing.public_pem(settings.secret_key),
+            "public_pem": signing.public_pem(settings.signing_secret),
             "key_id": signing.key_id(key),
             "kinds": list(portal_service.LIST_KINDS.values()),
         },
@@ -160,7 +160,7 @@ def verify_page(
     """Verification: number + code (the QR code on a report opens this page filled in)."""
     result = None
     if number is not None or code is not None:
-        result = service.verify_number(session, number=number or "", code=code or "", secret=settings.secret_key)
+        result = service.verify_number(session, number=number or "", code=code or "", secret=settings.signing_secret)
     return _verify_page(request, settings, result, {"number": number or "", "code": code or ""})
 
 
@@ -175,11 +175,11 @@ async def verify_upload(request: Request, session: DbSession, settings: AppSetti
     if len(data) > MAX_UPLOAD:
         result = service.Verification(False, "文件超过20MB，不是本平台签发的信用报告。")
     else:
-        result = service.verify_file(session, data=data, secret=settings.secret_key)
+        result = service.verify_file(session, data=data, secret=settings.signing_secret)
     return _verify_page(request, settings, result, {})
 
 
 @router.get("/portal/reports/public-key.pem", response_class=PlainTextResponse)
 def public_key(settings: AppSettings, _: Public) -> PlainTextResponse:
     """The Ed25519 public key that verifies the platform's credit reports (PEM)."""
-    return PlainTextResponse(signing.public_pem(settings.secret_key), media_type="application/x-pem-file")
+    return PlainTextResponse(signing.public_pem(settings.signing_secret), media_type="application/x-pem-file")
