@@ -3,6 +3,7 @@ online signing and voluntary registration by entities, verification by departmen
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
@@ -12,6 +13,7 @@ from xinyong.commitments import service
 from xinyong.commitments.models import Commitment, CommitmentMatter
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
+from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
@@ -575,13 +577,9 @@ def attachment(session: DbSession, principal: Verifier, attachment_id: int) -> R
     info = service.get_voluntary(session, row.info_id)
     if not _oversee(principal) and info.department_id != principal.department_id:
         raise NotFound(f"附件{attachment_id}不存在。")
-    return Response(
-        row.data,
-        media_type=row.content_type,
-        headers={"Content-Disposition": f"attachment; filename=attachment-{row.id}{_suffix(row.filename)}"},
-    )
+    return download(row.data, filename=f"attachment-{row.id}{_suffix(row.filename)}", media_type=row.content_type)
 
 
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
-    return name[dot:].lower() if dot >= 0 else ""
+    return re.sub(r"[^a-z0-9.]", "", name[dot:].lower()) if dot >= 0 else ""

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     disclosure_refresh_on_startup: bool = True
     # Tamper evidence: write the day's anchor of the record and audit chains at the first start-up of the day.
     anchor_on_startup: bool = True
+    # The largest request body accepted at all (uploads of 1,000,000-row files are about 450 MB).
+    max_request_mb: int = 1100
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -12,12 +12,14 @@ from pydantic import BaseModel
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import PermissionDenied
+from xinyong.core.downloads import safe_filename
+from xinyong.core.errors import PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.lists import service
 from xinyong.lists.rules import load_rules
 
+MAX_LIST_UPLOAD = 100 * 1024 * 1024
 router = APIRouter(prefix="/api/v1", tags=["名单、措施与禁入"])
 
 Reader = Annotated[Principal, Depends(requires("lists.read"))]
@@ -212,8 +214,11 @@ async def import_debtors(
     if principal.department_code != "fy":
         raise PermissionDenied("失信被执行人名单由人民法院导入。")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (file.filename or "upload.csv")
-        path.write_bytes(await file.read())
+        path = Path(tmp) / safe_filename(file.filename, "upload.csv")
+        data = await file.read(MAX_LIST_UPLOAD + 1)
+        if len(data) > MAX_LIST_UPLOAD:
+            raise ValidationFailed(f"文件超过{MAX_LIST_UPLOAD // 1048576}MB的上限，请拆分后分批导入。")
+        path.write_bytes(data)
         result = service.import_judgment_debtors(
             session,
             path=path,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.datastructures import UploadFile
 
+from xinyong.core import downloads
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
@@ -122,11 +123,7 @@ def download(session: DbSession, principal: Requester, report_id: int) -> Respon
     )
     if not allowed:
         raise PermissionDenied("只能下载本单位申请的信用报告。")
-    return Response(
-        report.pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"'},
-    )
+    return downloads.download(report.pdf, filename=f"{report.number}.pdf", media_type="application/pdf")
 
 
 def _verify_page(
