@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong import __version__
@@ -98,6 +99,16 @@ def _install_error_handlers(app: FastAPI) -> None:
                 {"error": {"code": f"http_{exc.status_code}", "message": message}}, status_code=exc.status_code
             )
         return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), message)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or text the database cannot hold (e.g. an id beyond 64 bits, found by schemathesis): bad input.
+        log.info("value out of range on %s %s: %s", request.method, request.url.path, str(exc)[:200])
+        message = "请求中的数值或文本超出允许范围。"
+        if _wants_json(request):
+            return JSONResponse({"error": {"code": "out_of_range", "message": message}}, status_code=422)
+        return _error_page(request, 422, TITLES[422], message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
