@@ -333,3 +333,19 @@ def test_the_daily_anchor_is_written_at_the_first_start_up_and_published(
     assert days == [date(2026, 11, 28) + timedelta(days=1), date(2026, 11, 28)]  # one per day, newest first
     with db.session() as s:
         assert all(c.ok for c in integrity.verify_all(s)), [c.message for c in integrity.verify_all(s)]
+
+
+def test_the_demo_city_verifies_end_to_end(tmp_path: Path, sqlite_template: Path) -> None:
+    """Every writer the demo uses (bulk demo records, file-like submissions, repairs, objections, lists, the
+    expiry job) keeps both chains and the record states consistent."""
+    import shutil
+
+    path = tmp_path / "demo.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    demo = cli(url, "demo", "--entities", "300")
+    assert demo.returncode == 0, demo.stderr
+    assert cli(url, "audit", "anchor").returncode == 0
+    run = cli(url, "audit", "verify")
+    assert run.returncode == 0, run.stderr
+    assert "审计链完整" in run.stdout and "记录链完整" in run.stdout and "每日锚点一致：共1个锚点" in run.stdout
