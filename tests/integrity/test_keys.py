@@ -146,6 +146,7 @@ def test_reports_signed_before_a_signing_key_rotation_still_verify(
     assert published["key_id"] == new_report.key_id  # type: ignore[attr-defined]
     assert [k["key_id"] for k in published["previous"]] == [old_report.key_id]  # type: ignore[attr-defined]
     assert upload.status_code == 200 and "核验通过。" in upload.text
+    assert f"公钥标识 <code>{old_report.key_id}</code>" in upload.text  # type: ignore[attr-defined]
 
 
 def _csrf(client: TestClient) -> str:

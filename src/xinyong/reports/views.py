@@ -127,7 +127,11 @@ def download(session: DbSession, principal: Requester, report_id: int) -> Respon
 
 
 def _verify_page(
-    request: Request, settings: AppSettings, result: service.Verification | None, form: dict[str, str]
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    result: service.Verification | None,
+    form: dict[str, str],
 ) -> HTMLResponse:
     key = signing.public_key(settings.signing_secret)
     return render(
@@ -139,6 +143,7 @@ def _verify_page(
             "rules": service.load_rules(),
             "public_pem": signing.public_pem(settings.signing_secret),
             "key_id": signing.key_id(key),
+            "previous_keys": service.published_keys(session, settings.signing_secret)[1:],
             "kinds": list(portal_service.LIST_KINDS.values()),
         },
         status_code=200 if result is None or result.ok else 422,
@@ -158,7 +163,7 @@ def verify_page(
     result = None
     if number is not None or code is not None:
         result = service.verify_number(session, number=number or "", code=code or "", secret=settings.signing_secret)
-    return _verify_page(request, settings, result, {"number": number or "", "code": code or ""})
+    return _verify_page(request, session, settings, result, {"number": number or "", "code": code or ""})
 
 
 @router.post("/portal/reports/verify", response_class=HTMLResponse)
@@ -173,7 +178,7 @@ async def verify_upload(request: Request, session: DbSession, settings: AppSetti
         result = service.Verification(False, "文件超过20MB，不是本平台签发的信用报告。")
     else:
         result = service.verify_file(session, data=data, secret=settings.signing_secret)
-    return _verify_page(request, settings, result, {})
+    return _verify_page(request, session, settings, result, {})
 
 
 @router.get("/portal/reports/public-key.pem", response_class=PlainTextResponse)
