@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong import __version__
@@ -130,13 +131,53 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "出错了"), message)
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or text the database cannot hold (e.g. an id beyond 64 bits, found by schemathesis): bad input.
+        log.info("value out of range on %s %s: %s", request.method, request.url.path, str(exc)[:200])
+        message = "请求中的数值或文本超出允许范围。"
+        if _wants_json(request):
+            return JSONResponse({"error": {"code": "out_of_range", "message": message}}, status_code=422)
+        return _error_page(request, 422, TITLES[422], message)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        message = "系统内部错误，请稍后再试。如问题持续，请联系信用办系统管理员。"
-        if _wants_json(request):
-            return JSONResponse({"error": {"code": "internal_error", "message": message}}, status_code=500)
-        return _error_page(request, 500, TITLES[500], message)
+        return _unexpected(request)
+
+
+def _unexpected(request: Request) -> Response:
+    """The 500 answer (logged with the traceback of the exception being handled)."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    message = "系统内部错误，请稍后再试。如问题持续，请联系信用办系统管理员。"
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": "internal_error", "message": message}}, status_code=500)
+    return _error_page(request, 500, TITLES[500], message)
+
+
+# Every response: no framing, no sniffing, scripts and styles only from our own static files (no inline code).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _too_large(request: Request, limit_mb: int) -> Response | None:
+    """A 413 for a request whose declared body exceeds the platform-wide limit (routes stream-check the rest)."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) <= limit_mb * 1024 * 1024:
+        return None
+    message = f"上传内容超过平台上限{limit_mb}MB，请拆分后分批上传。"
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": "too_large", "message": message}}, status_code=413)
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>文件过大</title><p>{message}</p>", 413)
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -186,6 +227,22 @@ def _privacy_bases() -> list[Any]:
     return list(rules_on(today).bases_in_force(today))
 
 
+def _daily_anchor(app: FastAPI) -> None:
+    """Write the day's anchor (both chain heads, published on the portal) at the first start-up of the day."""
+    from xinyong.core.audit import Actor
+    from xinyong.integrity import service as integrity
+
+    try:
+        with app.state.db.session() as session:
+            if integrity.anchor_due(session):
+                anchor, _written = integrity.make_anchor(session, actor=Actor.system("integrity.anchor"))
+                log.info(
+                    "daily anchor %s: records #%s, audit #%s", anchor.day, anchor.record_seq, anchor.audit_event_id
+                )
+    except Exception:  # a failed job must not keep the platform from starting; `xinyong audit anchor` can be run
+        log.exception("daily anchor at start-up failed")
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
@@ -196,6 +253,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.disclosure_refresh_on_startup:
             _daily_refresh(app)
+        if settings.anchor_on_startup:
+            _daily_anchor(app)
         yield
         meter = getattr(app.state, "client_meter", None)
         if meter is not None:  # API clients' usage counted since the last flush
@@ -235,6 +294,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.ingestion import api as ingestion_api
     from xinyong.ingestion import views as ingestion_views
     from xinyong.inspections import views as inspections_views
+    from xinyong.integrity import views as integrity_views
     from xinyong.lists import api as lists_api
     from xinyong.lists import supervision_api
     from xinyong.lists import views as lists_views
@@ -268,6 +328,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(subjects_views.router)
     app.include_router(portal_views.router)
     app.include_router(portal_views.console_router)
+    app.include_router(integrity_views.router)
     app.include_router(commitments_views.router)
     app.include_router(education_views.router)
     app.include_router(inspections_views.router)
@@ -289,19 +350,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        response: Response | None = _too_large(request, settings.max_request_mb)
+        if response is None:
+            try:
+                response = await call_next(request)
+            except Exception:  # answered here, so that the 500 page carries the headers too
+                response = _unexpected(request)
         new_csrf = getattr(request.state, "new_csrf", None)
         if new_csrf and not request.cookies.get(CSRF_COOKIE):
             response.set_cookie(
                 CSRF_COOKIE, new_csrf, httponly=True, samesite="strict", secure=settings.mode == "production", path="/"
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if settings.mode == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if not request.url.path.startswith("/api/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-            )
+            response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     return app

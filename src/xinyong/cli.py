@@ -25,10 +25,12 @@ calendar_app = typer.Typer(help="工作日历：加载年度日历、计算期�
 token_app = typer.Typer(help="接口访问令牌。", no_args_is_help=True)
 audit_app = typer.Typer(help="审计链。", no_args_is_help=True)
 user_app = typer.Typer(help="用户账号。", no_args_is_help=True)
+keys_app = typer.Typer(help="密钥：生成与轮换（见 docs/security.md）。", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
 
 
 def _add_domain_commands() -> None:
@@ -181,7 +183,12 @@ def demo(
         ) as bar:
             task = bar.add_task("entities", total=todo)
             result = demo_service.generate(
-                db, entities=todo, secret_key=settings.secret_key, seed=seed, progress=lambda k: bar.advance(task, k)
+                db,
+                entities=todo,
+                secret_key=settings.field_secret,
+                signing_secret=settings.signing_secret,
+                seed=seed,
+                progress=lambda k: bar.advance(task, k),
             )
         if todo:
             out.print(
@@ -321,7 +328,7 @@ def import_file(
                 kind=kind,
                 department_code=dept,
                 actor=Actor.system("cli:import"),
-                cipher=get_cipher(get_settings().secret_key),
+                cipher=get_cipher(get_settings().field_secret),
                 filename=file.name,
                 encoding=encoding,
                 progress=lambda k: bar.advance(task, k),
@@ -466,16 +473,39 @@ def calendar_years() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计链，报告第一处断裂；断裂时退出码为1。"""
-    from xinyong.core import audit as audit_service
+def audit_verify(
+    published: Annotated[
+        Path | None, typer.Option("--published", help="从门户网站“数据完整性”页面保存的锚点JSON文件，一并核对")
+    ] = None,
+) -> None:
+    """校验审计链、信用记录链（及记录状态）和每日锚点，报告第一处断裂；任何一处断裂时退出码为1。"""
+    from xinyong.integrity import service as integrity
 
     with unit_of_work() as (_db, session):
-        result = audit_service.verify(session)
-    if result.ok:
-        out.print(result.message, markup=False)
-        return
-    raise fail(result.message)
+        entries = integrity.load_published(published) if published is not None else None
+        checks = integrity.verify_all(session, published=entries)
+    for check in checks:
+        if check.ok:
+            out.print(check.message, markup=False)
+        else:
+            err.print(f"错误：{check.message}", style="red", markup=False)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """写入今天的锚点（记录链和审计链的链头），每天一次；门户网站“数据完整性”页面公布。"""
+    from xinyong.core.audit import Actor
+    from xinyong.integrity import service as integrity
+
+    with unit_of_work() as (_db, session):
+        anchor, written = integrity.make_anchor(session, actor=Actor.system("cli:audit.anchor"))
+        line = (
+            f"{anchor.day.isoformat()}\t记录链第{anchor.record_seq}号 {anchor.record_hash}\t"
+            f"审计链第{anchor.audit_event_id}号 {anchor.audit_hash}"
+        )
+    out.print(("已写入锚点：" if written else "今天的锚点已存在：") + line, markup=False)
 
 
 @user_app.command("create")
@@ -503,6 +533,66 @@ def user_create(
             actor=Actor.system("cli"),
         )
         out.print(f"已创建用户 {user.username}（{user.role}）。")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """生成一个随机密钥（64个字符），用于 XINYONG_SECRET_KEY、XINYONG_FIELD_KEY 等。"""
+    import secrets
+
+    sys.stdout.write(secrets.token_urlsafe(48) + "\n")
+
+
+@keys_app.command("rotate-field-key")
+def keys_rotate_field_key() -> None:
+    """用新的字段加密密钥重新加密全部自然人证件号码并重算检索索引（一个事务，全部成功或全部不变）。
+
+    先把原密钥设为 XINYONG_FIELD_KEY_PREVIOUS、新密钥设为 XINYONG_FIELD_KEY，停止服务后运行本命令。
+    """
+    from xinyong.core import keys
+    from xinyong.core.audit import Actor
+    from xinyong.core.crypto import FieldCipher
+
+    settings = get_settings()
+    if not settings.field_key_previous:
+        raise fail("请先把原字段加密密钥设为环境变量 XINYONG_FIELD_KEY_PREVIOUS，新密钥设为 XINYONG_FIELD_KEY。")
+    if settings.field_key_previous == settings.field_secret:
+        raise fail("新旧字段加密密钥相同，无需轮换。")
+    with unit_of_work() as (_db, session):
+        result = keys.rotate_field_key(
+            session,
+            old=FieldCipher(settings.field_key_previous),
+            new=FieldCipher(settings.field_secret),
+            actor=Actor.system("cli:keys.rotate-field-key"),
+        )
+    out.print(
+        f"字段加密密钥已轮换：重新加密{result.rotated}个自然人证件号码"
+        + (f"（另有{result.already}个此前已是新密钥）" if result.already else "")
+        + "。请从环境中删除 XINYONG_FIELD_KEY_PREVIOUS。",
+        markup=False,
+    )
+
+
+@keys_app.command("keep-signing-key")
+def keys_keep_signing_key() -> None:
+    """把当前报告签名公钥登记为长期公布（更换 XINYONG_SIGNING_KEY 之前运行，旧报告仍可验签）。"""
+    from xinyong.reports import service as reports_service
+
+    with unit_of_work() as (_db, session):
+        row = reports_service.keep_public_key(session, get_settings().signing_secret)
+        kept = [k["key_id"] for k in reports_service.published_keys(session, get_settings().signing_secret)]
+    out.print(f"当前签名公钥 {row.key_id} 已登记；公布的公钥：{'、'.join(kept)}。", markup=False)
+
+
+@keys_app.command("end-sessions")
+def keys_end_sessions() -> None:
+    """结束全部网页登录会话（更换 XINYONG_SESSION_SECRET 时运行，所有用户须重新登录）。"""
+    from xinyong.accounts import service as accounts
+    from xinyong.core.audit import Actor
+
+    with unit_of_work() as (_db, session):
+        ended = accounts.end_all_sessions(session, actor=Actor.system("cli:keys.end-sessions"), reason="会话密钥轮换")
+    out.print(f"已结束{ended}个登录会话，所有用户须重新登录。", markup=False)
 
 
 def main() -> None:

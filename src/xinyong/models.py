@@ -13,6 +13,7 @@ from xinyong.evaluation import models as evaluation_models
 from xinyong.exchange import models as exchange_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.inspections import models as inspections_models
+from xinyong.integrity import models as integrity_models
 from xinyong.lists import models as lists_models
 from xinyong.notices import models as notices_models
 from xinyong.objections import models as objections_models
@@ -38,6 +39,7 @@ __all__ = [
     "exchange_models",
     "ingestion_models",
     "inspections_models",
+    "integrity_models",
     "lists_models",
     "notices_models",
     "objections_models",

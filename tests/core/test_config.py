@@ -13,7 +13,8 @@ def test_production_refuses_the_demo_secret() -> None:
         Settings(mode="production", secret_key=DEMO_SECRET)
     with pytest.raises(ValidationError, match="至少32个字符"):
         Settings(mode="production", secret_key="short")
-    assert Settings(mode="production", secret_key="x" * 40).mode == "production"
+    others = {"field_key": "f" * 40, "signing_key": "k" * 40, "session_secret": "s" * 40}
+    assert Settings(mode="production", secret_key="x" * 40, **others).mode == "production"
 
 
 def test_demo_mode_accepts_the_demo_secret() -> None:

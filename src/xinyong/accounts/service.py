@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -129,16 +131,22 @@ def authenticate(
     return user
 
 
+def session_digest(token: str, key: str) -> str:
+    """What is stored of a session cookie: its HMAC under the session secret (a new secret ends every session)."""
+    return hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
 def start_session(
-    session: Session, *, user: User, ip: str | None, user_agent: str | None, hours: int
+    session: Session, *, user: User, ip: str | None, user_agent: str | None, hours: int, key: str
 ) -> tuple[str, WebSession]:
     """Open a web session; returns the cookie value and the stored row."""
-    token, _lookup, token_hash = new_secret_token("s")
+    token, _lookup, _plain = new_secret_token("s")
     now = get_clock().now()
     row = WebSession(
-        token_hash=token_hash,
+        token_hash=session_digest(token, key),
         user_id=user.id,
         created_at=now,
+        last_seen_at=now,
         expires_at=now + timedelta(hours=hours),
         ip=ip,
         user_agent=(user_agent or "")[:300],
@@ -148,15 +156,45 @@ def start_session(
     return token, row
 
 
-def resolve_session(session: Session, token: str) -> tuple[WebSession, User] | None:
-    """The live session and its user for a cookie value, or None."""
-    row = session.execute(select(WebSession).where(WebSession.token_hash == digest(token))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= get_clock().now():
+def resolve_session(session: Session, token: str, *, key: str, idle_minutes: int) -> tuple[WebSession, User] | None:
+    """The live session and its user for a cookie value, or None: unknown, logged out, past its absolute
+    lifetime, or unused for ``idle_minutes`` (the caller records the use: ``touch_session``)."""
+    digest_ = session_digest(token, key)
+    row = session.execute(select(WebSession).where(WebSession.token_hash == digest_)).scalar_one_or_none()
+    now = get_clock().now()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if (row.last_seen_at or row.created_at) + timedelta(minutes=idle_minutes) <= now:
         return None
     user = row.user
     if not user.is_active:
         return None
     return row, user
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def session_needs_touch(row: WebSession) -> bool:
+    """Whether the session's last use is worth writing (at most once a minute per session)."""
+    return (row.last_seen_at or row.created_at) + TOUCH_EVERY <= get_clock().now()
+
+
+def touch_session(session: Session, session_id: int) -> None:
+    """Record that a session was just used (idle expiry counts from here)."""
+    session.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=get_clock().now()))
+
+
+def end_all_sessions(session: Session, *, actor: Actor, reason: str) -> int:
+    """Log everyone out (session secret rotation): every live session is revoked, audited with the count."""
+    now = get_clock().now()
+    live = select(WebSession.id).where(WebSession.revoked_at.is_(None), WebSession.expires_at > now)
+    ids = list(session.execute(live).scalars())
+    if ids:
+        session.execute(update(WebSession).where(WebSession.id.in_(ids)).values(revoked_at=now))
+    detail = {"sessions": len(ids), "reason": reason}
+    audit(session, actor=actor, action="user.logout_all", object_type="user", detail=detail)
+    return len(ids)
 
 
 def end_session(session: Session, *, session_id: int, actor: Actor) -> None:

@@ -95,7 +95,7 @@ def run_check(
             matter=body.matter,
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     row = {c.key: getattr(check, c.key) for c in CreditCheck.__table__.columns if c.key != "id"}
     with _WRITE_LOCK, db.session() as session:

@@ -113,7 +113,7 @@ async def _run(
             matter=form.get("matter", ""),
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
         person = session.get(Person, check.person_id) if check.person_id is not None else None
         if person is not None:

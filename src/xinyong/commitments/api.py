@@ -106,7 +106,7 @@ def create(body: CommitmentIn, session: DbSession, settings: AppSettings, princi
         values=body.model_dump(),
         channel="department",
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
         department_id=_department_id(principal),
     )
     return JSONResponse(commitment_json(c), status_code=201)
@@ -174,7 +174,7 @@ def fulfilment(
         commitment_id=c.id,
         values=body.model_dump(),
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
         department_id=None if principal.can("records.oversee") else _department_id(principal),
     )
     payload = commitment_json(c)

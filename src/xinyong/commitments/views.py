@@ -3,6 +3,7 @@ online signing and voluntary registration by entities, verification by departmen
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
@@ -12,6 +13,7 @@ from xinyong.commitments import service
 from xinyong.commitments.models import Commitment, CommitmentMatter
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
+from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
@@ -258,7 +260,7 @@ async def create_commitment(
             values=values,
             channel="department",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=principal.department_id,
         )
     except DomainError as exc:
@@ -360,7 +362,7 @@ async def record_fulfilment(
             commitment_id=c.id,
             values=values,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=None if _oversee(principal) else principal.department_id,
         )
     except DomainError as exc:
@@ -454,7 +456,7 @@ async def sign(request: Request, session: DbSession, settings: AppSettings, prin
             values=values,
             channel="online",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             entity_id=entity.id,
         )
     except DomainError as exc:
@@ -518,7 +520,7 @@ async def register_voluntary(
             values=form,
             uploads=uploads,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -577,7 +579,7 @@ async def verify(
             truthful=form.get("outcome") == "verified",
             note=str(form.get("note") or ""),
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             department_id=None if _oversee(principal) else principal.department_id,
         )
     except DomainError as exc:
@@ -594,13 +596,9 @@ def attachment(session: DbSession, principal: Verifier, attachment_id: int) -> R
     info = service.get_voluntary(session, row.info_id)
     if not _oversee(principal) and info.department_id != principal.department_id:
         raise NotFound(f"附件{attachment_id}不存在。")
-    return Response(
-        row.data,
-        media_type=row.content_type,
-        headers={"Content-Disposition": f"attachment; filename=attachment-{row.id}{_suffix(row.filename)}"},
-    )
+    return download(row.data, filename=f"attachment-{row.id}{_suffix(row.filename)}", media_type=row.content_type)
 
 
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
-    return name[dot:].lower() if dot >= 0 else ""
+    return re.sub(r"[^a-z0-9.]", "", name[dot:].lower()) if dot >= 0 else ""

@@ -91,6 +91,20 @@ def compute_hash(event: Any) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
+def lock_head(session: Session) -> AuditHead:
+    """Lock (creating it if needed) the audit chain's head row until the transaction ends.
+
+    Writers that extend both chains (records and audit) lock this one first, then the record chain's head, so two
+    such writers never wait on each other in opposite orders.
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
 def record(
     session: Session,
     *,
@@ -102,11 +116,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the caller's transaction."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+    head = lock_head(session)
     event = AuditEvent(
         id=head.last_event_id + 1,
         occurred_at=get_clock().now(),

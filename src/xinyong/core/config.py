@@ -21,11 +21,19 @@ class Settings(BaseSettings):
     mode: Literal["production", "demo", "test"] = "demo"
     database_url: str = "sqlite:///var/xinyong.db"
     secret_key: str = DEMO_SECRET
+    # The three keys (docs/security.md): each falls back to ``secret_key`` in demo and test mode only; production
+    # requires each set, distinct and at least 32 characters. ``field_key_previous`` is set only while
+    # ``xinyong keys rotate-field-key`` re-encrypts the stored identifiers.
+    field_key: str = ""
+    field_key_previous: str = ""
+    signing_key: str = ""
+    session_secret: str = ""
     timezone: str = "Asia/Shanghai"
     city_name: str = "密山市"
     region_code: str = "230382"
     platform_name: str = "信用密山"
-    session_hours: int = 12
+    session_hours: int = 12  # absolute session lifetime
+    session_idle_minutes: int = 30  # a session unused this long ends
     login_max_failures: int = 5
     login_window_minutes: int = 15
     sql_echo: bool = False
@@ -34,14 +42,49 @@ class Settings(BaseSettings):
     portal_search_per_minute: int = 30
     portal_search_burst: int = 15
     disclosure_refresh_on_startup: bool = True
+    # Tamper evidence: write the day's anchor of the record and audit chains at the first start-up of the day.
+    anchor_on_startup: bool = True
+    # The largest request body accepted at all (uploads of 1,000,000-row files are about 450 MB).
+    max_request_mb: int = 1100
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.mode == "production" and (self.secret_key == DEMO_SECRET or len(self.secret_key) < 32):
+        if self.mode != "production":
+            return self
+        if self.secret_key == DEMO_SECRET or len(self.secret_key) < 32:
             raise ValueError(
                 "生产模式下必须通过环境变量 XINYONG_SECRET_KEY 设置至少32个字符的随机密钥，不能使用演示密钥。"
             )
+        keys = {"XINYONG_SECRET_KEY": self.secret_key}
+        for env, value in (
+            ("XINYONG_FIELD_KEY", self.field_key),
+            ("XINYONG_SIGNING_KEY", self.signing_key),
+            ("XINYONG_SESSION_SECRET", self.session_secret),
+        ):
+            if not value or value == DEMO_SECRET or len(value) < 32:
+                raise ValueError(f"生产模式下必须通过环境变量 {env} 设置至少32个字符的随机密钥，不能使用默认值。")
+            if value in keys.values():
+                same = next(k for k, v in keys.items() if v == value)
+                raise ValueError(f"生产模式下 {env} 不能与 {same} 相同：每个密钥须单独生成，才能分别轮换。")
+            keys[env] = value
+        if self.field_key_previous and self.field_key_previous == self.field_key:
+            raise ValueError("XINYONG_FIELD_KEY_PREVIOUS 与 XINYONG_FIELD_KEY 相同，轮换无意义。")
         return self
+
+    @property
+    def field_secret(self) -> str:
+        """The key material of field encryption and blind indexes (core/crypto.py)."""
+        return self.field_key or self.secret_key
+
+    @property
+    def signing_secret(self) -> str:
+        """The key material of the report signing key (reports/signing.py)."""
+        return self.signing_key or self.secret_key
+
+    @property
+    def session_key(self) -> str:
+        """The key of the session cookie digests: changing it ends every web session."""
+        return self.session_secret or self.secret_key
 
     @property
     def is_sqlite(self) -> bool:

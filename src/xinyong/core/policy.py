@@ -241,4 +241,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /console/association/members/{entity_id}/remove": ASSOCIATION,
     "POST /console/associations": CREDIT_OFFICE,
     "POST /console/associations/{association_id}/users": CREDIT_OFFICE,
+    # Tamper evidence (T28): the daily chain anchors are public.
+    "GET /portal/integrity": EVERYONE,
+    "GET /portal/integrity.json": EVERYONE,
 }

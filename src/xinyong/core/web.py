@@ -55,6 +55,18 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def _touch(request: Request, session: Session, session_id: int) -> None:
+    """Record a session's use: in the request's own transaction when it writes, else in a short one of its own
+    (a SQLite read transaction must not turn into a write)."""
+    from xinyong.accounts import service as accounts
+
+    if request.method not in SAFE_METHODS:
+        accounts.touch_session(session, session_id)
+        return
+    with get_database(request).session() as writer:
+        accounts.touch_session(writer, session_id)
+
+
 def get_principal(request: Request, session: DbSession) -> Principal:
     """Who is calling: a bearer token, a web session, or the anonymous public."""
     from xinyong.accounts import service as accounts
@@ -72,9 +84,14 @@ def get_principal(request: Request, session: DbSession) -> Principal:
         principal = accounts.principal_for_token(resolved[0], ip=ip, client_rate=resolved[1])
         request.state.via_token = True
     elif token := request.cookies.get(SESSION_COOKIE):
-        found = accounts.resolve_session(session, token)
+        settings = get_settings_dep(request)
+        found = accounts.resolve_session(
+            session, token, key=settings.session_key, idle_minutes=settings.session_idle_minutes
+        )
         if found is not None:
             web_session, user = found
+            if accounts.session_needs_touch(web_session):
+                _touch(request, session, web_session.id)
             principal = accounts.principal_for_user(user, session_id=web_session.id, ip=ip)
     request.state.principal = principal
     return principal

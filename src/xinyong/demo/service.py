@@ -942,6 +942,7 @@ def generate(
     seed: int = 20210407,
     progress: Callable[[int], None] | None = None,
     records_per_entity: float = 1.0,
+    signing_secret: str | None = None,
 ) -> DemoResult:
     """Create the demo accounts and ``entities`` synthetic market entities with their people and relations.
 
@@ -1027,7 +1028,7 @@ def generate(
     evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded (reports below show grades)
     from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
 
-    repair_demo.seed(db, secret_key=secret_key)
+    repair_demo.seed(db, secret_key=secret_key, signing_secret=signing_secret)
     from xinyong.oversight import demo as oversight_demo  # plan progress reports, an industry association
 
     oversight_demo.seed(db)

@@ -13,11 +13,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+import orjson
+from sqlalchemy import Table, insert, text
 
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
@@ -26,6 +27,8 @@ from xinyong.core.clock import get_clock
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError
 from xinyong.disclosure import service as disclosure
+from xinyong.records import chain as record_chain
+from xinyong.records.models import RecordEvent
 
 # item code -> (records per entity on average, departments that decide it)
 _MIX: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -153,7 +156,8 @@ def generate_records(
     started = time.perf_counter()
     rng = random.Random(seed)
     today = get_clock().today()
-    now = get_clock().now().astimezone(UTC).replace(tzinfo=None)
+    submitted = get_clock().now().astimezone(UTC)
+    now = submitted.replace(tzinfo=None)
     with db.session() as session:
         cal = get_calendar(session)
         depts: dict[str, int] = {}
@@ -191,7 +195,8 @@ def generate_records(
     cols = (
         "id, item_id, item_code, subject_kind, entity_id, person_id, subject_name, subject_category, department_id, "
         "document_number, decision_date, fields, content_hash, severity, status, version, is_current, "
-        "publication_deadline, submitted_at, on_time, publicity_from, publicity_until"
+        "publication_deadline, submitted_at, on_time, publicity_from, publicity_until, chain_seq, chain_prev, "
+        "chain_hash"
     )
     marks = ", ".join(f":{c.strip()}" for c in cols.split(","))
     insert_sql = text(f"INSERT INTO credit_record ({cols}) VALUES ({marks})")
@@ -311,15 +316,40 @@ def generate_records(
     batch: list[dict[str, Any]] = []
     mean = per_entity
 
+    def _chain_values(b: dict[str, Any], submitted: datetime) -> list[Any]:
+        values = [b.get(c) for c in record_chain.HASHED_COLUMNS]
+        values[record_chain.FIELDS_POSITION] = record_chain.canonical_fields(orjson.loads(b["fields"]))
+        values[record_chain.SUBMITTED_POSITION] = submitted
+        return values
+
     def flush() -> None:
         nonlocal written, published
         if not batch:
             return
         with db.write_engine.begin() as conn:
+            # Each chunk extends the tamper-evident record chain under its locked head (records/chain.py).
+            links = record_chain.extend(conn, [_chain_values(b, submitted) for b in batch])
+            for b, (chain_seq, chain_prev, chain_hash) in zip(batch, links, strict=True):
+                b.update(chain_seq=chain_seq, chain_prev=chain_prev, chain_hash=chain_hash)
             if db.dialect == "sqlite":
                 conn.execute(insert_sql, batch)
             else:
                 conn.execute(insert_sql.bindparams(), batch)
+            # A demo record that starts 异议中 or 已撤销 has the state event that put it there.
+            events = [
+                {
+                    "record_id": b["id"],
+                    "at": submitted,
+                    "from_status": "valid",
+                    "to_status": b["status"],
+                    "reason": "演示数据",
+                    "actor": "demo",
+                }
+                for b in batch
+                if b["status"] != "valid"
+            ]
+            if events:
+                conn.execute(insert(cast(Table, RecordEvent.__table__)), events)
         written += len(batch)
         published += sum(1 for b in batch if b["publicity_from"] is not None)
         if progress is not None:

@@ -106,7 +106,7 @@ async def add_completion(
 ) -> HTMLResponse:
     """Record a completion for an entity (by USCC) or a person (by name and ID number)."""
     form = await request.form()
-    cipher = get_cipher(settings.secret_key)
+    cipher = get_cipher(settings.field_secret)
     try:
         uscc = str(form.get("uscc") or "").strip()
         id_number = str(form.get("id_number") or "").strip()

@@ -122,7 +122,7 @@ def authorised_query(
     client_id = clients.require_client(principal)
     if not body.subject.strip():
         raise ValidationFailed("主体代码（subject）：必填项缺失。")
-    cipher = get_cipher(request.app.state.settings.secret_key)
+    cipher = get_cipher(request.app.state.settings.field_secret)
     entity, person = clients.find_subject(session, body.subject, cipher=cipher)
     today = get_clock().today()
     grant = clients.live_authorisation(session, client_id=client_id, entity=entity, person=person, on=today)

@@ -225,7 +225,7 @@ async def record_authorisation(
             session,
             values={**form, "scope": _values(form, "scope")},
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()

@@ -45,7 +45,7 @@ def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, pri
         fields=body.fields,
         department_code=_department(principal),
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     record = result.record
     payload = {
@@ -88,7 +88,7 @@ def submit_batch(
     # so that, on SQLite, it does not hold the write lock the batch needs.
     session.rollback()
     db = request.app.state.db
-    actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+    actor, cipher = principal.actor(), get_cipher(settings.field_secret)
     batch_id = service.create_batch(db, kind=kind, department_code=department, actor=actor, filename=file.filename)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload"

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xinyong.catalog import service as catalog_service
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
+from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
@@ -26,6 +26,7 @@ from xinyong.records import service as records_service
 from xinyong.web.views import render
 
 log = logging.getLogger("xinyong.ingestion")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = APIRouter(prefix="/console/ingest", include_in_schema=False)
 
 Submitter = Annotated[Principal, Depends(requires("records.submit"))]
@@ -97,7 +98,7 @@ def upload(
         return _form(request, session, principal, exc.message)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     path = folder / "upload"
-    actor, cipher = principal.actor(), get_cipher(settings.secret_key)
+    actor, cipher = principal.actor(), get_cipher(settings.field_secret)
     try:
         save_upload(file.file, path)
     except FileRejected as exc:
@@ -153,17 +154,13 @@ def batch_page(request: Request, session: DbSession, principal: Reader, batch_id
 
 
 @router.get("/batches/{batch_id}/errors.xlsx")
-def batch_errors_xlsx(session: DbSession, principal: Reader, batch_id: int) -> FileResponse:
-    """The full error list as XLSX."""
+def batch_errors_xlsx(session: DbSession, principal: Reader, batch_id: int) -> Response:
+    """The full error list as XLSX, with its SHA-256 in ``X-Content-SHA256``."""
     _own_batch(session, principal, batch_id)
-    tmp = Path(tempfile.mkdtemp())
-    path = service.write_error_report(session, batch_id, tmp / f"batch-{batch_id}-errors.xlsx")
-    return FileResponse(
-        path,
-        filename=f"错误清单-批次{batch_id}.xlsx",
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = service.write_error_report(session, batch_id, Path(tmp) / f"batch-{batch_id}-errors.xlsx")
+        data = path.read_bytes()
+    return download(data, filename=f"错误清单-批次{batch_id}.xlsx", media_type=XLSX_TYPE)
 
 
 @router.get("/timeliness", response_class=HTMLResponse)

@@ -478,7 +478,7 @@ async def record_result(
             attachments=uploads,
             actor=principal.actor(),
             inspector_id=me.id,
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 
 from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import NotFound, PermissionDenied
+from xinyong.core.downloads import safe_filename
+from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.lists import service
@@ -20,6 +21,7 @@ from xinyong.lists.rules import load_rules
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
 
+MAX_LIST_UPLOAD = 100 * 1024 * 1024
 router = APIRouter(prefix="/api/v1", tags=["名单、措施与禁入"])
 
 Reader = Annotated[Principal, Depends(requires("lists.read"))]
@@ -177,7 +179,7 @@ def propose(body: ProposalIn, session: DbSession, settings: AppSettings, princip
         values=values,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(_entry(session, e.id), status_code=201)
 
@@ -231,7 +233,7 @@ def publication(entry_id: int, session: DbSession, settings: AppSettings, princi
         entry_id=entry_id,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return _entry(session, entry_id)
 
@@ -258,10 +260,17 @@ async def import_debtors(
     if principal.department_code != "fy":
         raise PermissionDenied("失信被执行人名单由人民法院导入。")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (file.filename or "upload.csv")
-        path.write_bytes(await file.read())
+        path = Path(tmp) / safe_filename(file.filename, "upload.csv")
+        data = await file.read(MAX_LIST_UPLOAD + 1)
+        if len(data) > MAX_LIST_UPLOAD:
+            raise ValidationFailed(f"文件超过{MAX_LIST_UPLOAD // 1048576}MB的上限，请拆分后分批导入。")
+        path.write_bytes(data)
         result = service.import_judgment_debtors(
-            session, path=path, filename=file.filename, actor=principal.actor(), cipher=get_cipher(settings.secret_key)
+            session,
+            path=path,
+            filename=file.filename,
+            actor=principal.actor(),
+            cipher=get_cipher(settings.field_secret),
         )
     return {"accepted": result.accepted, "skipped": result.skipped, "errors": result.errors}
 
@@ -296,6 +305,6 @@ def create_ban(body: BanIn, session: DbSession, settings: AppSettings, principal
         values=values,
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(service.ban_json(ban), status_code=201)

@@ -54,7 +54,7 @@ def import_court(file: Annotated[Path, typer.Argument(help="人民法院提供�
                 path=file,
                 filename=file.name,
                 actor=Actor(label="cli:lists import-court", department_code="fy", role="operator"),
-                cipher=get_cipher(get_settings().secret_key),
+                cipher=get_cipher(get_settings().field_secret),
             )
     except DomainError as exc:
         raise fail(exc.message) from None

@@ -124,7 +124,7 @@ def issue(body: OrderIn, session: DbSession, settings: AppSettings, principal: S
         values=body.model_dump(),
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(order_json(o), status_code=201)
 
@@ -151,7 +151,7 @@ def interview(body: InterviewIn, session: DbSession, settings: AppSettings, prin
         values=body.model_dump(),
         department_id=principal.department_id,
         actor=principal.actor(),
-        cipher=get_cipher(settings.secret_key),
+        cipher=get_cipher(settings.field_secret),
     )
     return JSONResponse(interview_json(i), status_code=201)
 

@@ -102,7 +102,7 @@ async def propose(request: Request, session: DbSession, settings: AppSettings, p
             values=values,
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -123,7 +123,7 @@ async def take_up(
             domain=form.get("domain", ""),
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -211,7 +211,7 @@ async def entry_step(
             )
         elif step == "publication":
             service.publish(
-                session, entry_id=entry_id, department_id=dept, actor=actor, cipher=get_cipher(settings.secret_key)
+                session, entry_id=entry_id, department_id=dept, actor=actor, cipher=get_cipher(settings.field_secret)
             )
         elif step == "removal":
             service.remove(
@@ -299,7 +299,7 @@ async def create_ban(request: Request, session: DbSession, settings: AppSettings
             values=values,
             department_id=principal.department_id,
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -362,7 +362,7 @@ async def supervision_action(
 ) -> Response:
     """Issue an order, follow one up, record an interview, open or close a campaign."""
     form = await form_fields(request)
-    dept, actor, cipher = principal.department_id, principal.actor(), get_cipher(settings.secret_key)
+    dept, actor, cipher = principal.department_id, principal.actor(), get_cipher(settings.field_secret)
     try:
         if action == "order":
             supervision.issue_order(session, values=form, department_id=dept, actor=actor, cipher=cipher)

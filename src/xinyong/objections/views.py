@@ -212,7 +212,7 @@ async def decide(
             reason=form.get("reason") or "",
             actor=principal.actor(),
             department_id=_scope(principal),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
             corrected_fields=corrected,
         )
     except DomainError as exc:

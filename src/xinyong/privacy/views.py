@@ -51,7 +51,7 @@ async def _form(request: Request) -> tuple[dict[str, Any], bytes | None, str | N
 def _person(session: DbSession, settings: AppSettings, name: str, id_number: str) -> Person:
     """A person by ID number whose registered name matches (the window has seen the identity document)."""
     try:
-        person = subjects_service.find_person(session, cipher=get_cipher(settings.secret_key), id_number=id_number)
+        person = subjects_service.find_person(session, cipher=get_cipher(settings.field_secret), id_number=id_number)
     except (ValueError, DomainError):
         person = None
     if person is None or person.name != name.strip():

@@ -29,6 +29,7 @@ class CreditRecord(Base):
         Index("ix_credit_record_dept_deadline", "department_id", "publication_deadline"),
         Index("ix_credit_record_item_decided", "item_code", "decision_date"),  # portal publicity lists
         Index("ix_credit_record_status_until", "status", "publicity_until"),  # the daily expiry job
+        Index("ix_credit_record_chain_seq", "chain_seq", unique=True),  # the tamper-evident chain's order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,6 +61,11 @@ class CreditRecord(Base):
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_by_token_id: Mapped[int | None] = mapped_column(Integer)
+    # The tamper-evident chain (records/chain.py): position, the previous link's hash, and this link's hash over
+    # the immutable content (``chain.HASHED_COLUMNS``) and the previous hash.
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    chain_prev: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class RecordEvent(Base):
@@ -74,3 +80,13 @@ class RecordEvent(Base):
     to_status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(500))
     actor: Mapped[str] = mapped_column(String(120))
+
+
+class RecordChainHead(Base):
+    """The single row holding the record chain's head; locking it serialises appends to the chain."""
+
+    __tablename__ = "credit_record_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

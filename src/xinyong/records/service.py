@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import BindParameter
 from xinyong.catalog.models import CatalogItem
 from xinyong.catalog.schemas import ItemSpec
 from xinyong.core.audit import Actor
+from xinyong.core.audit import lock_head as audit_lock_head
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import WorkingCalendar, get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock
@@ -25,7 +26,7 @@ from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_n
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure import service as disclosure_service
 from xinyong.evaluation.dirty import mark_dirty
-from xinyong.records import states
+from xinyong.records import chain, states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
 from xinyong.subjects.search_index import insert_entities_sqlite
@@ -392,6 +393,9 @@ _RECORD_COLUMNS = (
     "submitted_by_user_id",
     "submitted_by_token_id",
 )
+# Each record's link in the tamper-evident chain (records/chain.py) follows its content.
+_CHAINED_COLUMNS = (*_RECORD_COLUMNS, *chain.CHAIN_COLUMNS)
+_HASHED_VALUES = chain.values_getter(_RECORD_COLUMNS)
 
 
 def raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -626,7 +630,21 @@ def write_prepared(
             if previous is not None:
                 _supersede(session, previous, now, provenance.actor)
         session.flush()  # the ORM's pending rows (new persons, events) go first, on the same connection
-        raw_insert(session, "credit_record", _RECORD_COLUMNS, inserts)
+        # Chain the new records in one pass under the locked heads (audit first: see audit.lock_head). The hash
+        # takes the submission time as the timestamp, not its backend-specific stored form.
+        audit_lock_head(session)
+        hashed = []
+        for ins in inserts:
+            values = list(_HASHED_VALUES(ins))
+            values[chain.SUBMITTED_POSITION] = now
+            hashed.append(values)
+        links = chain.extend(session.connection(), hashed)
+        raw_insert(
+            session,
+            "credit_record",
+            _CHAINED_COLUMNS,
+            [ins + link for ins, link in zip(inserts, links, strict=True)],
+        )
         # The evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`).
         mark_dirty(session, entity_ids=[ins[3] for ins in inserts], person_ids=[ins[4] for ins in inserts])
         new_ids: list[int | None] = [None] * len(inserts)

@@ -29,8 +29,13 @@ REPAIRS = 8
 OBJECTIONS = 4
 
 
-def seed(db: Database, *, secret_key: str, verify_base: str = "http://127.0.0.1:8000") -> dict[str, int]:
-    """On a database without repair applications: a few repairs, objections and reports (a few seconds)."""
+def seed(
+    db: Database, *, secret_key: str, verify_base: str = "http://127.0.0.1:8000", signing_secret: str | None = None
+) -> dict[str, int]:
+    """On a database without repair applications: a few repairs, objections and reports (a few seconds).
+
+    ``secret_key`` is the field-encryption key material; reports are signed with ``signing_secret`` (the same by
+    default, as in demo mode)."""
     actor = Actor.system("demo")
     cipher = get_cipher(secret_key)
     with db.session() as session:
@@ -40,7 +45,7 @@ def seed(db: Database, *, secret_key: str, verify_base: str = "http://127.0.0.1:
             return {"repairs": 0, "objections": 0, "reports": 0}
         repairs = _repairs(session, actor, cipher)
         objections = _objections(session, actor, cipher)
-        reports = _reports(session, secret_key, verify_base)
+        reports = _reports(session, signing_secret or secret_key, verify_base)
     return {"repairs": repairs, "objections": objections, "reports": reports}
 
 

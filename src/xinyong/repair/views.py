@@ -137,7 +137,7 @@ async def sign_commitment(
             entity=entity,
             legal_rep=form.get("legal_rep") or "",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()
@@ -358,7 +358,7 @@ async def review_case(
             revoke=form.get("outcome") == "revoke",
             finding=form.get("finding") or "",
             actor=principal.actor(),
-            cipher=get_cipher(settings.secret_key),
+            cipher=get_cipher(settings.field_secret),
         )
     except DomainError as exc:
         session.rollback()

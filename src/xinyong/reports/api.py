@@ -19,7 +19,7 @@ Public = Annotated[Principal, Depends(public)]
 @router.get("/reports/verify")
 def verify(session: DbSession, settings: AppSettings, _: Public, number: str = "", code: str = "") -> dict[str, Any]:
     """Whether the platform issued the report with this number and verification code (and its kept copy verifies)."""
-    result = service.verify_number(session, number=number, code=code, secret=settings.secret_key)
+    result = service.verify_number(session, number=number, code=code, secret=settings.signing_secret)
     body: dict[str, Any] = {"genuine": result.ok, "message": result.message}
     if result.ok and result.report is not None and result.entity is not None:
         body["report"] = {
@@ -35,7 +35,14 @@ def verify(session: DbSession, settings: AppSettings, _: Public, number: str = "
 
 
 @router.get("/reports/public-key")
-def public_key(settings: AppSettings, _: Public) -> dict[str, str]:
-    """The Ed25519 public key of report signatures (PEM) and its key id."""
-    key = signing.public_key(settings.secret_key)
-    return {"algorithm": "Ed25519", "key_id": signing.key_id(key), "pem": signing.public_pem(settings.secret_key)}
+def public_key(session: DbSession, settings: AppSettings, _: Public) -> dict[str, Any]:
+    """The Ed25519 public key of report signatures (PEM) and its key id; ``previous``: the keys used before a
+    rotation, with which earlier reports still verify."""
+    key = signing.public_key(settings.signing_secret)
+    previous = service.published_keys(session, settings.signing_secret)[1:]
+    return {
+        "algorithm": "Ed25519",
+        "key_id": signing.key_id(key),
+        "pem": signing.public_pem(settings.signing_secret),
+        "previous": previous,
+    }

@@ -33,7 +33,7 @@ def verify(
             raise fail("公钥不是Ed25519公钥。")
         public = loaded
     else:
-        public = signing.public_key(get_settings().secret_key)
+        public = signing.public_key(get_settings().signing_secret)
     check = signing.verify_pdf({signing.key_id(public): public}, file.read_bytes())
     if not check.ok:
         raise fail(check.reason)
@@ -47,7 +47,7 @@ def public_key() -> None:
     from xinyong.core.config import get_settings
     from xinyong.reports import signing
 
-    out.print(signing.public_pem(get_settings().secret_key).rstrip(), markup=False)
+    out.print(signing.public_pem(get_settings().signing_secret).rstrip(), markup=False)
 
 
 @repair_app.command("remind")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.core.db import Base, UTCDateTime
@@ -33,3 +33,15 @@ class CreditReport(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # section counts, for lists and statistics
     size: Mapped[int] = mapped_column(Integer)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportSigningKey(Base):
+    """Every public key that has signed a report, kept (and published) after the signing key is rotated, so that
+    reports signed before still verify."""
+
+    __tablename__ = "report_signing_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_pem: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from cryptography.hazmat.primitives import serialization
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.portal import service as portal_service
 from xinyong.reports import signing
-from xinyong.reports.models import CreditReport
+from xinyong.reports.models import CreditReport, ReportSigningKey
 from xinyong.subjects.models import Department, Entity
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -429,6 +430,7 @@ def issue_report(
         requester=requester_label,
     )
     signed = signing.sign_pdf(secret, render_pdf(content))
+    keep_public_key(session, secret)
     report.pdf = signed.data
     report.size = len(signed.data)
     report.pdf_sha256 = signed.signed_sha256
@@ -504,7 +506,7 @@ def verify_number(session: Session, *, number: str, code: str, secret: str) -> V
     report = session.execute(select(CreditReport).where(CreditReport.number == number)).scalar_one_or_none()
     if report is None or not hmac.compare_digest(report.code_hash, _code_hash(code)):
         return Verification(False, "报告编号或核验码不正确：本平台未签发与之相符的信用报告。")
-    check = signing.verify_pdf(_keys(secret), report.pdf)
+    check = signing.verify_pdf(verification_keys(session, secret), report.pdf)
     if not check.ok or check.signed_sha256 != report.pdf_sha256:
         return Verification(
             False, "平台存档的报告未通过签名验证，请联系信用办。", report, session.get(Entity, report.entity_id)
@@ -521,7 +523,7 @@ def verify_file(session: Session, *, data: bytes, secret: str) -> Verification:
     """An uploaded PDF: is its signature the platform's, and is it a report the platform issued?"""
     if not data:
         return Verification(False, "请选择要核验的PDF文件。")
-    check = signing.verify_pdf(_keys(secret), data)
+    check = signing.verify_pdf(verification_keys(session, secret), data)
     if not check.ok:
         return Verification(False, check.reason)
     report = session.execute(
@@ -538,6 +540,31 @@ def verify_file(session: Session, *, data: bytes, secret: str) -> Verification:
     )
 
 
-def _keys(secret: str) -> dict[str, Any]:
+def keep_public_key(session: Session, secret: str) -> ReportSigningKey:
+    """Record the public half of the signing key in use (once), so it stays published after a rotation."""
     key = signing.public_key(secret)
-    return {signing.key_id(key): key}
+    kid = signing.key_id(key)
+    row = session.execute(select(ReportSigningKey).where(ReportSigningKey.key_id == kid)).scalar_one_or_none()
+    if row is None:
+        row = ReportSigningKey(key_id=kid, public_pem=signing.public_pem(secret), first_used_at=get_clock().now())
+        session.add(row)
+        session.flush()
+    return row
+
+
+def published_keys(session: Session, secret: str) -> list[dict[str, str]]:
+    """The current public key first, then every earlier one that signed reports (newest first)."""
+    current = signing.key_id(signing.public_key(secret))
+    rows = session.execute(select(ReportSigningKey).order_by(ReportSigningKey.first_used_at.desc())).scalars()
+    return [{"key_id": current, "pem": signing.public_pem(secret)}] + [
+        {"key_id": r.key_id, "pem": r.public_pem} for r in rows if r.key_id != current
+    ]
+
+
+def verification_keys(session: Session, secret: str) -> dict[str, Any]:
+    """The public keys a report may be signed with: the current one and every retired one."""
+    keys: dict[str, Any] = {}
+    for entry in published_keys(session, secret):
+        loaded = serialization.load_pem_public_key(entry["pem"].encode())
+        keys[entry["key_id"]] = loaded
+    return keys

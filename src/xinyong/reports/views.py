@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.datastructures import UploadFile
 
+from xinyong.core import downloads
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
@@ -93,7 +94,7 @@ async def request_report(
             purpose=form.get("purpose") or "",
             purpose_note=form.get("purpose_note"),
             requester=requester,
-            secret=settings.secret_key,
+            secret=settings.signing_secret,
             verify_base=str(request.base_url),
         )
     except DomainError as exc:
@@ -117,17 +118,17 @@ def download(session: DbSession, principal: Requester, report_id: int) -> Respon
     )
     if not allowed:
         raise PermissionDenied("只能下载本单位申请的信用报告。")
-    return Response(
-        report.pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"'},
-    )
+    return downloads.download(report.pdf, filename=f"{report.number}.pdf", media_type="application/pdf")
 
 
 def _verify_page(
-    request: Request, settings: AppSettings, result: service.Verification | None, form: dict[str, str]
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    result: service.Verification | None,
+    form: dict[str, str],
 ) -> HTMLResponse:
-    key = signing.public_key(settings.secret_key)
+    key = signing.public_key(settings.signing_secret)
     return render(
         request,
         "reports/verify.html",
@@ -135,8 +136,9 @@ def _verify_page(
             "result": result,
             "form": form,
             "rules": service.load_rules(),
-            "public_pem": signing.public_pem(settings.secret_key),
+            "public_pem": signing.public_pem(settings.signing_secret),
             "key_id": signing.key_id(key),
+            "previous_keys": service.published_keys(session, settings.signing_secret)[1:],
             "kinds": list(portal_service.LIST_KINDS.values()),
         },
         status_code=200 if result is None or result.ok else 422,
@@ -155,8 +157,8 @@ def verify_page(
     """Verification: number + code (the QR code on a report opens this page filled in)."""
     result = None
     if number is not None or code is not None:
-        result = service.verify_number(session, number=number or "", code=code or "", secret=settings.secret_key)
-    return _verify_page(request, settings, result, {"number": number or "", "code": code or ""})
+        result = service.verify_number(session, number=number or "", code=code or "", secret=settings.signing_secret)
+    return _verify_page(request, session, settings, result, {"number": number or "", "code": code or ""})
 
 
 @router.post("/portal/reports/verify", response_class=HTMLResponse)
@@ -170,11 +172,11 @@ async def verify_upload(request: Request, session: DbSession, settings: AppSetti
     if len(data) > MAX_UPLOAD:
         result = service.Verification(False, "文件超过20MB，不是本平台签发的信用报告。")
     else:
-        result = service.verify_file(session, data=data, secret=settings.secret_key)
-    return _verify_page(request, settings, result, {})
+        result = service.verify_file(session, data=data, secret=settings.signing_secret)
+    return _verify_page(request, session, settings, result, {})
 
 
 @router.get("/portal/reports/public-key.pem", response_class=PlainTextResponse)
 def public_key(settings: AppSettings, _: Public) -> PlainTextResponse:
     """The Ed25519 public key that verifies the platform's credit reports (PEM)."""
-    return PlainTextResponse(signing.public_pem(settings.secret_key), media_type="application/x-pem-file")
+    return PlainTextResponse(signing.public_pem(settings.signing_secret), media_type="application/x-pem-file")

@@ -112,6 +112,7 @@ def login(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
         hours=settings.session_hours,
+        key=settings.session_key,
     )
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = settings.mode == "production"

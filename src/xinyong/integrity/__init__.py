@@ -1,0 +1,1 @@
+"""Tamper evidence: the record and audit chains verified together, daily published anchors, export checksums."""
