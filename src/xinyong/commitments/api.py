@@ -117,9 +117,7 @@ def overdue(
     request: Request,
     session: DbSession,
     principal: Reader,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> dict[str, Any]:
     """Commitments of the department past their verification deadline without a finding (those of natural persons
     only with a purpose and a basis or authorisation, registered; otherwise counted in ``persons_withheld``)."""
@@ -145,9 +143,7 @@ def get(
     request: Request,
     session: DbSession,
     principal: Reader,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> dict[str, Any]:
     """A commitment of the department by its 承诺编码 (a natural person's: with a purpose and a basis or
     authorisation, 428 otherwise; registered)."""

@@ -11,6 +11,7 @@ from xinyong.core.web import DbSession, requires
 from xinyong.evaluation import service
 from xinyong.evaluation import warnings as warnings_service
 from xinyong.evaluation.schemas import GRADES
+from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service as subjects_service
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["信用评价"])
@@ -43,9 +44,7 @@ def subject_grade(
     request: Request,
     session: DbSession,
     principal: Reader,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> dict[str, Any]:
     """The entity's current grade, its factors (points add up to the score) and what would raise it; when the
     factors include the legal representative's own records, a purpose and basis are needed (428) and registered."""

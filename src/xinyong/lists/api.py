@@ -127,11 +127,9 @@ def entries(
     request: Request,
     session: DbSession,
     principal: Reader,
+    _statement: privacy_service.StatementQuery,
     list_type: str | None = None,
     status: str | None = None,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
 ) -> dict[str, Any]:
     """List entries, newest first; entries of natural persons only with a purpose and a basis or authorisation
     (registered), otherwise counted in ``persons_withheld``."""
@@ -154,9 +152,7 @@ def entry(
     request: Request,
     session: DbSession,
     principal: Reader,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> dict[str, Any]:
     """An entry with every workflow step; an entry of a natural person needs a purpose and a basis or
     authorisation (428 otherwise) and is registered."""
@@ -280,9 +276,7 @@ def bans(
     request: Request,
     session: DbSession,
     principal: Reader,
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> dict[str, Any]:
     """Bans, newest first; bans on natural persons only with a purpose and a basis or authorisation (registered)."""
     rows, withheld = privacy_service.withhold_persons(

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -594,3 +594,16 @@ def queries_about(session: Session, *, person_id: int) -> list[PersonQuery]:
     """Every registered query of the person's information still kept, newest first."""
     stmt = select(PersonQuery).where(PersonQuery.person_id == person_id).order_by(PersonQuery.at.desc())
     return list(session.execute(stmt).scalars())
+
+
+def _statement_parameters(
+    purpose: Annotated[str | None, Query(description="查询目的（查看自然人信用信息时必填）")] = None,
+    basis: Annotated[str | None, Query(description="法律依据代码（与本人授权编号二选一）")] = None,
+    authorisation: Annotated[str | None, Query(description="本人授权编号（与法律依据代码二选一）")] = None,
+) -> None:
+    """The statement a natural person's credit information needs, documented once for every API route that may
+    show one; ``query_request`` reads it (also from ``X-Query-*`` headers or a body)."""
+
+
+StatementQuery = Annotated[None, Depends(_statement_parameters)]
+"""Add ``_statement: StatementQuery`` to a route that may show a natural person's credit information."""

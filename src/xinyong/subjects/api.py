@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from xinyong.core.clock import get_clock
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, public, requires
+from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service
 from xinyong.subjects.models import RELATION_ROLES, Relation
 from xinyong.subjects.schemas import (
@@ -40,9 +41,7 @@ def subject_profile(
     request: Request,
     session: DbSession,
     principal: Annotated[Principal, Depends(public)],
-    purpose: str | None = None,
-    basis: str | None = None,
-    authorisation: str | None = None,
+    _statement: privacy_service.StatementQuery,
 ) -> object:
     """The credit profile of an entity, exactly what the portal shows today (its sections: records in publicity,
     honours, and what other domains register); callers allowed restricted data also get the masked ID numbers of
@@ -50,7 +49,6 @@ def subject_profile(
     public view."""
     from xinyong.portal import service as portal_service
     from xinyong.portal.ratelimit import check_search_rate
-    from xinyong.privacy import service as privacy_service
 
     if not principal.is_authenticated:
         check_search_rate(request)  # the anonymous public shares the portal search's allowance
