@@ -99,5 +99,15 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
             if api:
                 data = client.get(f"/api/v1/subjects/{api.group(1)}").text
                 assert not _full_id_numbers(data) and not [d for d in hidden_docs if d in data]
+        # Every public JSON endpoint without parameters (catalogue, measures, matters, key, anchors …), as anyone.
+        from xinyong.core.policy import EVERYONE, POLICY
+
+        for key, roles in POLICY.items():
+            method, path = key.split(" ", 1)
+            if method == "GET" and roles == EVERYONE and "{" not in path and path.startswith(("/api/", "/portal/")):
+                response = client.get(path)
+                if response.status_code == 200:
+                    seen.add(path)
+                    assert not _full_id_numbers(response.text), f"{path} shows an ID number"
     assert records_seen and records_seen <= visible
     assert len(seen) > 200
