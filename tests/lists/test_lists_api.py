@@ -201,3 +201,21 @@ def test_supervision_over_the_api(client: TestClient, db: Database, clock: Fixed
     assert done.status_code == 201 and done.json()["kind_name"] == "警示约谈" and done.json()["record_id"]
     progress = client.get(f"/api/v1/campaigns/{campaign.json()['id']}", headers=op).json()["progress"]
     assert progress["targets"] == 1 and progress["interviews"] == 1
+
+
+def test_entry_page_shows_each_step_without_empty_values(client: TestClient, db: Database, clock: FixedClock) -> None:
+    basis = _company(db)
+    op, rev = _auth(db, "operator"), _auth(db, "reviewer")
+    body = {"list_type": "serious", "subject": company_code(1), "reason": "违法添加", "basis_records": [basis]}
+    entry_id = client.post("/api/v1/lists/entries", json=body, headers=op).json()["id"]
+    notice = client.post(f"/api/v1/lists/entries/{entry_id}/notice", json={"document": "告1"}, headers=op)
+    assert notice.status_code == 200
+    set_day(clock, 2026, 12, 31)
+    decision = {"approve": True, "note": "同意列入", "document_number": "密市监严〔2026〕8号"}
+    decided = client.post(f"/api/v1/lists/entries/{entry_id}/decision", json=decision, headers=rev)
+    assert decided.status_code == 200, decided.text
+    make_user(db, "rev-page", "reviewer", "scjg")
+    login(client, "rev-page")
+    page = client.get(f"/console/lists/{entry_id}")
+    assert page.status_code == 200 and "审核决定" in page.text and "事先告知" in page.text
+    assert "None" not in page.text
