@@ -23,11 +23,15 @@ def insert_entities_sqlite(raw: Any, columns: Sequence[str], rows: Sequence[Sequ
         return
     cur = raw.cursor()
     try:
-        cur.execute("UPDATE search_index_control SET deferred = 1 WHERE id = 1")
         (before,) = cur.execute("SELECT coalesce(max(id), 0) FROM entity").fetchone()
+        cur.execute("UPDATE search_index_control SET deferred = 1 WHERE id = 1")
         marks = ", ".join("?" * len(columns))
-        cur.executemany(f"INSERT INTO entity ({', '.join(columns)}) VALUES ({marks})", rows)
-        cur.execute("INSERT INTO entity_fts(rowid, name) SELECT id, name FROM entity WHERE id > ?", (before,))
-        cur.execute("UPDATE search_index_control SET deferred = 0 WHERE id = 1")
+        try:
+            cur.executemany(f"INSERT INTO entity ({', '.join(columns)}) VALUES ({marks})", rows)
+        finally:
+            # Even when a row fails (and a caller goes on in the same transaction), the rows already in are indexed
+            # and the trigger is back before anything else can insert.
+            cur.execute("INSERT INTO entity_fts(rowid, name) SELECT id, name FROM entity WHERE id > ?", (before,))
+            cur.execute("UPDATE search_index_control SET deferred = 0 WHERE id = 1")
     finally:
         cur.close()
