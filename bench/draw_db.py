@@ -119,7 +119,7 @@ def main() -> None:
     published = time.perf_counter() - started
     started = time.perf_counter()
     with db.session() as s:
-        tasks = len(service.run_draw(s, plan_id=plan_id, seed_values=SEEDS, actor=ACTOR))
+        tasks = service.draw_plan(s, plan_id=plan_id, seed_values=SEEDS, actor=ACTOR)
     drawn = time.perf_counter() - started
     total = published + drawn
     db.dispose()

@@ -81,6 +81,16 @@ def test_same_inputs_same_result_and_any_change_changes_it() -> None:
         assert draw.pool_hash(changed) != draw.pool_hash(pool)
 
 
+@pytest.mark.parametrize("number", [1, 9, 10, 4817, 65535])
+def test_task_key_is_the_published_team_seed_key(number: int) -> None:
+    """Each team is drawn with the plan's sources, then 0, then the task number: anyone can redo it with the CLI."""
+    from xinyong.inspections import service
+
+    expected = draw.make_key(service.task_sources(SOURCES, number))
+    assert service.task_key(draw.make_key(SOURCES), number) == expected
+    assert expected.endswith(f"/0./{number}./".encode())
+
+
 def _by_list_removal(key: bytes, size: int, count: int) -> list[int]:
     remaining = list(range(size))
     return [remaining.pop(int.from_bytes(draw.digest(key, i), "big") % (size - i)) for i in range(count)]

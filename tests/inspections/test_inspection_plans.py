@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.inspections.support import ACTOR, CIPHER, SEEDS, entities, inspectors, plan
 
+from xinyong.core.audit import Actor
 from xinyong.core.clock import CHINA_TZ, FixedClock, set_clock
 from xinyong.core.errors import Conflict, ValidationFailed
 from xinyong.inspections import draw, service
@@ -123,6 +124,80 @@ def test_avoidance_declared_licensing_and_previous_inspector(library: Session, c
     with pytest.raises(ValidationFailed, match="无需回避的检查人员不足2人"):
         service.run_draw(s, plan_id=p2.id, seed_values=SEEDS, actor=ACTOR)
     s.rollback()
+
+
+def test_a_licence_the_inspector_entered_is_own_licensing_without_a_declaration(library: Session) -> None:
+    """An inspector whose own account submitted a licence of the entity steps aside, with the licensing reason."""
+    from tests.ingestion.samples import AUTHORITY
+
+    from xinyong.accounts import service as accounts
+    from xinyong.ingestion import service as ingestion
+
+    s = library
+    rows = entities(s, 9)
+    user = accounts.create_user(
+        s,
+        username="scjg_xk_zhang",
+        display_name="张许可",
+        password="Xinyong@2026",
+        role="operator",
+        department_code="scjg",
+        actor=ACTOR,
+        check_strength=False,
+    )
+    people = inspectors(s, 2)
+    clerk = service.save_inspector(
+        s,
+        values={
+            "code": "SCJG-0100",
+            "name": "张许可",
+            "department": "scjg",
+            "qualifications": ["shichang"],
+            "username": "scjg_xk_zhang",
+        },
+        actor=ACTOR,
+    )
+    licensed = rows[:6]
+    clerk_actor = Actor(label="scjg_xk_zhang", user_id=user.id, department_code="scjg", role="operator")
+    for n, entity in enumerate(licensed, start=1):
+        fields = {
+            "XK_XDR_MC": entity.name,
+            "XK_XDR_LB": "法人及非法人组织",
+            "XK_XDR_SHXYM": entity.uscc,
+            "XK_FRDB": "张伟",
+            "XK_XKWS": "食品经营许可决定书",
+            "XK_WSH": f"密市监许〔2026〕{n}号",
+            "XK_XKLB": "普通",
+            "XK_XKZS": "食品经营许可证",
+            "XK_XKBH": f"JY1230382000123{n}",
+            "XK_NR": "预包装食品销售（含冷藏冷冻食品）",
+            "XK_JDRQ": "2026-11-02",
+            "XK_YXQZ": "2026-11-02",
+            "XK_YXQZI": "2031-11-01",
+            "XK_XKJG": "密山市市场监督管理局",
+            "XK_XKJGDM": AUTHORITY,
+            "XK_ZT": "1",
+            "XK_LYDW": "密山市市场监督管理局",
+            "XK_LYDWDM": AUTHORITY,
+        }
+        ingestion.submit_one(s, kind="license", fields=fields, department_code="scjg", actor=clerk_actor, cipher=CIPHER)
+    p = plan(s, base_ratio="1")
+    service.publish_pool(s, plan_id=p.id, actor=ACTOR, grades=_grades(rows, "B"))
+    tasks = {t.entity_id: t for t in service.run_draw(s, plan_id=p.id, seed_values=SEEDS, actor=ACTOR)}
+    others = {people[0].id, people[1].id}
+    reasons = set()
+    for entity in licensed:
+        team = tasks[entity.id].assignments
+        assert {a.inspector_id for a in team if a.status == "assigned"} == others
+        reasons |= {(a.status, a.reason) for a in team if a.inspector_id == clerk.id}
+    assert reasons == {("avoided", "本人办理过该主体的行政许可")}
+    # Only the clerk's own licences count: entities the clerk did not license may be given the clerk.
+    assert any(
+        a.inspector_id == clerk.id and a.status == "assigned"
+        for e, t in tasks.items()
+        if e not in {x.id for x in licensed}
+        for a in t.assignments
+    )
 
 
 def test_previous_inspectors_are_avoided_in_the_next_plan(library: Session) -> None:

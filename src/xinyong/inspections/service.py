@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
 from xinyong.core.audit import Actor
@@ -40,6 +42,7 @@ from xinyong.inspections.models import (
 )
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
+from xinyong.records.service import bind_value, raw_insert
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department, Domain, Entity
 
@@ -73,6 +76,7 @@ class InspectionRules(BaseModel):
     targeted_reasons: dict[str, str]
     list_items: dict[str, str]
     avoidance_kinds: dict[str, str]
+    licensing_items: list[str] = Field(min_length=1)
     max_attachments: int = Field(ge=0)
     max_attachment_bytes: int = Field(ge=1)
     allowed_types: dict[str, str]
@@ -639,10 +643,15 @@ class Stratum:
     entity_ids: list[int]
     count: int
 
-    @property
+    @cached_property
+    def text(self) -> str:
+        """The published pool file."""
+        return draw.pool_text(self.lines)
+
+    @cached_property
     def sha256(self) -> str:
         """SHA-256 of the published pool file."""
-        return draw.pool_hash(self.lines)
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 def stratum_count(size: int, base_ratio: Decimal, multiplier: Decimal) -> int:
@@ -652,19 +661,30 @@ def stratum_count(size: int, base_ratio: Decimal, multiplier: Decimal) -> int:
 
 
 def pool_line(uscc: str, name: str) -> str:
-    """One published pool line: the code and the name, separated by a tab."""
-    return f"{uscc}\t{' '.join(name.split())}"
+    """One published pool line: the code and the name (white space runs as one space), separated by a tab."""
+    return f"{uscc}\t{' '.join(name.split())}" if _SPACE.search(name) else f"{uscc}\t{name}"
 
 
-def library_rows(session: Session, plan: InspectionPlan, *, today: date) -> list[tuple[int, str, str]]:
-    """The entities matching the plan's library filter, ordered by code: (id, code, name).
+_SPACE = re.compile(r"\s")
+
+
+def library_rows(session: Session, plan: InspectionPlan, *, today: date) -> list[tuple[int, str, str, str | None]]:
+    """The entities matching the plan's library filter, ordered by code: (id, code, name, current overall grade).
 
     Entities inspected at random within the plan's minimum interval are left out (no entity inspected again
     too soon); entities without a Unified Social Credit Code cannot be published in a pool and are left out too.
+    The grade is None for an entity the evaluation has not graded yet. One query without ORDER BY (the table is
+    read in storage order, then sorted here: a million-entity library costs a second, not an index walk).
     """
+    from xinyong.evaluation.models import EntityGrade
+
     rules = load_rules()
     f = plan.library_filter
-    stmt = select(Entity.id, Entity.uscc, Entity.name).where(Entity.uscc.is_not(None))
+    stmt = (
+        select(Entity.id, Entity.uscc, Entity.name, EntityGrade.overall_grade)
+        .outerjoin(EntityGrade, EntityGrade.entity_id == Entity.id)
+        .where(Entity.uscc.is_not(None))
+    )
     if f.get("statuses"):
         stmt = stmt.where(Entity.status.in_(f["statuses"]))
     if f.get("regions"):
@@ -698,7 +718,13 @@ def library_rows(session: Session, plan: InspectionPlan, *, today: date) -> list
             InspectionTask.kind == "random", InspectionTask.created_at >= since
         )
         stmt = stmt.where(Entity.id.not_in(recent))
-    return [(int(i), str(u), str(n)) for i, u, n in session.execute(stmt.order_by(Entity.uscc))]
+    # Plain driver tuples: the four columns need no type processing, and a Row object per entity costs more
+    # than SQLite's own work for it.
+    result = session.connection().execute(stmt)
+    rows: list[Any] = result.cursor.fetchall()
+    result.close()
+    rows.sort(key=itemgetter(1))
+    return rows
 
 
 def _any_prefix(column: Any, prefixes: Sequence[str]) -> Any:
@@ -719,20 +745,25 @@ def _months_before(day: date, months: int) -> date:
 
 
 def build_strata(
-    rows: Sequence[tuple[int, str, str]],
-    grades: Mapping[int, str],
+    rows: Sequence[Sequence[Any]],
+    grades: Mapping[int, str] | None,
     *,
     base_ratio: Decimal,
     multipliers: Mapping[str, str],
     allowed: Sequence[str] = GRADES,
 ) -> list[Stratum]:
-    """Split library rows by grade (unknown grade: the rules' setting) and size each stratum's draw."""
+    """Split library rows (id, code, name[, grade]) by grade and size each stratum's draw.
+
+    ``grades`` overrides the rows' own grade column when given; an ungraded entity gets the rules' setting.
+    """
     unknown = load_rules().unknown_grade
     by_grade: dict[str, tuple[list[str], list[int]]] = {g: ([], []) for g in GRADES}
-    for entity_id, uscc, name in rows:
-        grade = grades.get(entity_id) or unknown
+    space = _SPACE.search
+    for row in rows:
+        entity_id, uscc, name = row[0], row[1], row[2]
+        grade = (grades.get(entity_id) if grades is not None else (row[3] if len(row) > 3 else None)) or unknown
         lines, ids = by_grade[grade]
-        lines.append(pool_line(uscc, name))
+        lines.append(f"{uscc}\t{' '.join(name.split())}" if space(name) else f"{uscc}\t{name}")
         ids.append(entity_id)
     strata = []
     for grade in GRADES:
@@ -753,8 +784,6 @@ def publish_pool(
         raise Conflict("该计划已完成抽取，名录库不能再更改。")
     today = get_clock().today()
     rows = library_rows(session, plan, today=today)
-    if grades is None:
-        grades = subject_grades(session, [r[0] for r in rows])
     strata = build_strata(
         rows,
         grades,
@@ -775,7 +804,7 @@ def publish_pool(
             size=len(s.lines),
             count=s.count,
             sha256=s.sha256,
-            content=draw.pool_text(s.lines),
+            content=s.text,
             entity_ids=",".join(map(str, s.entity_ids)),
             created_at=now,
         )
@@ -823,6 +852,11 @@ def stratum_sources(sources: Sequence[Sequence[int]], grade: str) -> list[list[i
 def task_sources(sources: Sequence[Sequence[int]], task_number: int) -> list[list[int]]:
     """The seed sources of the inspector draw for the n-th task (1-based): the plan's, then 0, then n."""
     return [list(s) for s in sources] + [[0], [task_number]]
+
+
+def task_key(plan_key: bytes, task_number: int) -> bytes:
+    """``draw.make_key(task_sources(sources, n))`` from the plan's own key: its sources, then "0./", then "n./"."""
+    return b"%s0./%d./" % (plan_key, task_number)
 
 
 def seeds_text(sources: Sequence[Sequence[int]]) -> str:
@@ -897,12 +931,34 @@ class Avoidance:
         self.conflicts: dict[tuple[int, int], str] = {}
         self.previous: dict[int, set[int]] = {}
         ids = list(entity_ids)
-        for chunk in _chunks(ids, 5000):
-            for c in session.execute(select(InspectorConflict).where(InspectorConflict.entity_id.in_(chunk))).scalars():
-                self.conflicts.setdefault((c.entity_id, c.inspector_id), c.kind)
+        # Inspectors with a login: a licence of the entity that their own account submitted counts as their own
+        # licensing (本人办理过该主体的行政许可), whether or not they declared it.
+        accounts = dict(
+            session.execute(
+                select(Inspector.user_id, Inspector.id).where(Inspector.user_id.is_not(None), Inspector.is_active)
+            ).all()
+        )
+        for chunk in _chunks(ids, 50_000):
+            for entity_id, inspector_id, kind in session.execute(
+                select(InspectorConflict.entity_id, InspectorConflict.inspector_id, InspectorConflict.kind).where(
+                    _among(session, InspectorConflict.entity_id, chunk)
+                )
+            ):
+                self.conflicts.setdefault((entity_id, inspector_id), kind)
+            if accounts:
+                for entity_id, user_id in session.execute(
+                    select(CreditRecord.entity_id, CreditRecord.submitted_by_user_id)
+                    .where(
+                        _among(session, CreditRecord.entity_id, chunk),
+                        CreditRecord.item_code.in_(rules.licensing_items),
+                        CreditRecord.submitted_by_user_id.in_(list(accounts)),
+                    )
+                    .distinct()
+                ):
+                    self.conflicts.setdefault((int(entity_id), accounts[user_id]), "licensing")
             latest = (
                 select(InspectionTask.entity_id, func.max(InspectionTask.id).label("task_id"))
-                .where(InspectionTask.entity_id.in_(chunk))
+                .where(_among(session, InspectionTask.entity_id, chunk))
                 .group_by(InspectionTask.entity_id)
             )
             if exclude_plan_id is not None:
@@ -925,6 +981,15 @@ class Avoidance:
         return None
 
 
+def _among(session: Session, column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids`` with the ids bound as one parameter (tens of thousands of placeholders cost more to
+    compile than the query takes): a JSON array unpacked by json_each on SQLite, an integer array on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer())))
+    values = select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(ids)))))
+    return column.in_(values.scalar_subquery())
+
+
 def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -939,76 +1004,79 @@ def parse_seed_values(values: Sequence[str], *, expected: int) -> list[list[int]
 
 
 def run_draw(session: Session, *, plan_id: int, seed_values: Sequence[str], actor: Actor) -> list[InspectionTask]:
-    """Draw the entities of each grade stratum and a team of inspectors for each; create the tasks."""
+    """Draw the plan (see ``draw_plan``) and return its tasks, in draw order."""
+    draw_plan(session, plan_id=plan_id, seed_values=seed_values, actor=actor)
+    return list(
+        session.execute(
+            select(InspectionTask).where(InspectionTask.plan_id == plan_id).order_by(InspectionTask.id)
+        ).scalars()
+    )
+
+
+def draw_plan(session: Session, *, plan_id: int, seed_values: Sequence[str], actor: Actor) -> int:
+    """Draw the entities of each grade stratum and a team of inspectors for each; create the tasks (their number)."""
     plan = get_plan(session, plan_id)
     if plan.status == "draft":
         raise Conflict("请先公布检查对象名录库和随机源，再进行抽取。")
     if plan.status == "drawn":
         raise Conflict("该计划已完成抽取，结果已公开，不能重新抽取。")
     sources = parse_seed_values(seed_values, expected=len(plan.seed_sources))
-    pools = current_pools(session, plan)
     selected: list[tuple[str, int, int]] = []  # (grade, position in draw order, entity id)
-    for pool in pools:
-        if pool.count == 0:
+    # The pool files themselves (tens of megabytes for a city) are not needed: the ids are aligned with them.
+    for grade, count, entity_ids in session.execute(
+        select(InspectionPool.grade, InspectionPool.count, InspectionPool.entity_ids)
+        .where(InspectionPool.plan_id == plan.id, InspectionPool.version == plan.pool_version)
+        .order_by(InspectionPool.grade)
+    ):
+        if count == 0:
             continue
-        ids = [int(x) for x in pool.entity_ids.split(",")] if pool.entity_ids else []
-        key = draw.make_key(stratum_sources(sources, pool.grade))
-        for order, position in enumerate(draw.positions(key, len(ids), pool.count), start=1):
-            selected.append((pool.grade, order, ids[position]))
+        ids = [int(x) for x in entity_ids.split(",")] if entity_ids else []
+        key = draw.make_key(stratum_sources(sources, grade))
+        for order, position in enumerate(draw.positions(key, len(ids), count), start=1):
+            selected.append((grade, order, ids[position]))
     people = inspector_pool(session, plan)
     pool_ids = [p.id for p in people]
     avoidance = Avoidance(session, [e for _, _, e in selected], exclude_plan_id=plan.id)
     now = get_clock().now()
-    # Rows, not ORM objects: a 50,000-entity draw writes about 150,000 rows, and the unit of work's bookkeeping
-    # per object cost several times the inserts themselves.
-    task_rows: list[dict[str, Any]] = []
+    # Rows, not ORM objects, written with the driver's executemany (SQLite) or COPY (PostgreSQL): a 50,000-entity
+    # draw writes about 150,000 rows, and the ORM's bookkeeping cost several times the inserts themselves.
+    task_table = InspectionTask.__table__
+    stamp = bind_value(session, task_table, "created_at", now)  # type: ignore[arg-type]
+    items = bind_value(session, task_table, "item_ids", list(plan.item_ids))  # type: ignore[arg-type]
+    task_rows: list[tuple[Any, ...]] = []
     teams: list[tuple[str, list[tuple[int, int, str, str | None]]]] = []
+    plan_key = draw.make_key(sources)
     for number, (grade, order, entity_id) in enumerate(selected, start=1):
         team = draw_team(
-            draw.make_key(task_sources(sources, number)),
+            task_key(plan_key, number),
             pool_ids,
             size=plan.inspectors_per_task,
             avoid=lambda inspector, e=entity_id: avoidance.reason(e, inspector),  # type: ignore[misc]
         )
         code = f"{plan.code}-{number:06d}"
         task_rows.append(
-            {
-                "code": code,
-                "plan_id": plan.id,
-                "department_id": plan.lead_department_id,
-                "entity_id": entity_id,
-                "kind": "random",
-                "grade": grade,
-                "draw_position": order,
-                "item_ids": list(plan.item_ids),
-                "status": "assigned",
-                "created_at": now,
-            }
+            (code, plan.id, plan.lead_department_id, entity_id, "random", grade, order, items, "assigned", stamp)
         )
         members: list[tuple[int, int, str, str | None]] = list(team.skipped)
         members += [(inspector, team.indexes[inspector], "assigned", None) for inspector in team.assigned]
         teams.append((code, members))
     if task_rows:
-        session.execute(insert(InspectionTask), task_rows)
+        raw_insert(session, "inspection_task", _TASK_COLUMNS, task_rows)
         task_ids = dict(
             session.execute(
                 select(InspectionTask.code, InspectionTask.id).where(InspectionTask.plan_id == plan.id)
             ).all()
         )
-        assignment_rows = [
-            {
-                "task_id": task_ids[code],
-                "inspector_id": inspector,
-                "draw_index": index,
-                "status": status,
-                "reason": reason,
-                "created_at": now,
-            }
-            for code, members in teams
-            for inspector, index, status, reason in members
-        ]
-        if assignment_rows:
-            session.execute(insert(InspectionAssignment), assignment_rows)
+        raw_insert(
+            session,
+            "inspection_assignment",
+            _ASSIGNMENT_COLUMNS,
+            [
+                (task_ids[code], inspector, index, status, reason, stamp)
+                for code, members in teams
+                for inspector, index, status, reason in members
+            ],
+        )
     plan.seed_values = [" ".join(map(str, s)) for s in sources]
     plan.status = "drawn"
     plan.drawn_at = now
@@ -1026,11 +1094,22 @@ def run_draw(session: Session, *, plan_id: int, seed_values: Sequence[str], acto
             "inspector_pool_sha256": draw.pool_hash(inspector_line(p) for p in people),
         },
     )
-    return list(
-        session.execute(
-            select(InspectionTask).where(InspectionTask.plan_id == plan.id).order_by(InspectionTask.id)
-        ).scalars()
-    )
+    return len(task_rows)
+
+
+_TASK_COLUMNS = (
+    "code",
+    "plan_id",
+    "department_id",
+    "entity_id",
+    "kind",
+    "grade",
+    "draw_position",
+    "item_ids",
+    "status",
+    "created_at",
+)
+_ASSIGNMENT_COLUMNS = ("task_id", "inspector_id", "draw_index", "status", "reason", "created_at")
 
 
 def _assignment(

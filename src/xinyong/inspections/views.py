@@ -206,11 +206,11 @@ async def run_draw(request: Request, session: DbSession, principal: Manager, pla
     form = await form_fields(request, lists=True)
     values = [str(form.get(f"seed_{i}") or "") for i in range(len(plan.seed_sources))]
     try:
-        tasks = service.run_draw(session, plan_id=plan.id, seed_values=values, actor=principal.actor())
+        drawn = service.draw_plan(session, plan_id=plan.id, seed_values=values, actor=principal.actor())
     except DomainError as exc:
         session.rollback()
         return _plan_page(request, session, principal, service.get_plan(session, plan_id), error=exc.message)
-    return _plan_page(request, session, principal, plan, message=f"抽取完成：共抽中{len(tasks)}户，检查组已随机分派。")
+    return _plan_page(request, session, principal, plan, message=f"抽取完成：共抽中{drawn}户，检查组已随机分派。")
 
 
 @router.post("/console/inspections/assignments/{assignment_id}/refuse", response_class=HTMLResponse)
