@@ -97,21 +97,35 @@ def check_transition(current: str, target: str) -> None:
         )
 
 
+def _log(
+    session: Session,
+    entry_id: int,
+    from_status: str | None,
+    to_status: str,
+    actor: Actor,
+    note: str | None,
+    *,
+    department_code: str | None = None,
+) -> None:
+    """One line of an entry's workflow history (who, when, from which state to which, why)."""
+    session.add(
+        ListEvent(
+            entry_id=entry_id,
+            at=get_clock().now(),
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor.label,
+            department_code=department_code or actor.department_code,
+            note=note,
+        )
+    )
+
+
 def _step(session: Session, entry: ListEntry, target: str, actor: Actor, note: str | None, **detail: Any) -> None:
     before = entry.status
     check_transition(before, target)
     entry.status = target
-    session.add(
-        ListEvent(
-            entry_id=entry.id,
-            at=get_clock().now(),
-            from_status=before,
-            to_status=target,
-            actor=actor.label,
-            department_code=actor.department_code,
-            note=note,
-        )
-    )
+    _log(session, entry.id, before, target, actor, note)
     session.flush()
     audit(
         session,
@@ -402,17 +416,7 @@ def propose(
     )
     session.add(entry)
     session.flush()
-    session.add(
-        ListEvent(
-            entry_id=entry.id,
-            at=get_clock().now(),
-            from_status=None,
-            to_status=PROPOSED,
-            actor=actor.label,
-            department_code=actor.department_code,
-            note=reason,
-        )
-    )
+    _log(session, entry.id, None, PROPOSED, actor, reason)
     audit(
         session,
         actor=actor,
@@ -483,17 +487,7 @@ def record_statement(
         )
     entry.statement = statement.strip()
     session.flush()
-    session.add(
-        ListEvent(
-            entry_id=entry.id,
-            at=get_clock().now(),
-            from_status=NOTICED,
-            to_status=NOTICED,
-            actor=actor.label,
-            department_code=actor.department_code,
-            note=f"陈述申辩：{entry.statement}",
-        )
-    )
+    _log(session, entry.id, NOTICED, NOTICED, actor, f"陈述申辩：{entry.statement}")
     audit(session, actor=actor, action="list.statement", object_type="list_entry", object_id=entry.id, detail={})
     return entry
 
@@ -727,17 +721,7 @@ def _personal_liability(session: Session, entry: ListEntry, *, actor: Actor, cip
             content=child.reason,
         )
         child.record_id = _store_record(session, child, fields, actor=actor, cipher=cipher).id
-        session.add(
-            ListEvent(
-                entry_id=child.id,
-                at=get_clock().now(),
-                from_status=None,
-                to_status=PUBLISHED,
-                actor=actor.label,
-                department_code=actor.department_code,
-                note=f"个人责任：{named['role_name']}（名单记录{entry.id}）",
-            )
-        )
+        _log(session, child.id, None, PUBLISHED, actor, f"个人责任：{named['role_name']}（名单记录{entry.id}）")
         audit(
             session,
             actor=actor,
@@ -1094,17 +1078,8 @@ def import_judgment_debtors(
             )
             session.add(entry)
             session.flush()
-            session.add(
-                ListEvent(
-                    entry_id=entry.id,
-                    at=get_clock().now(),
-                    from_status=None,
-                    to_status=PUBLISHED,
-                    actor=actor.label,
-                    department_code=court.code,
-                    note=f"人民法院公布失信被执行人（{case}），导入自{source.sha256[:12]}",
-                )
-            )
+            note = f"人民法院公布失信被执行人（{case}），导入自{source.sha256[:12]}"
+            _log(session, entry.id, None, PUBLISHED, actor, note, department_code=court.code)
             nested.commit()
             result.accepted += 1
         except DomainError as exc:
