@@ -206,3 +206,31 @@ def test_refusing_an_inspector_on_the_plan_page_records_the_reason(client: TestC
         data={"csrf_token": csrf_from(page.text), "plan_id": str(plan_id), "reason": "系其亲属开办"},
     )
     assert "已记录回避原因" in done.text and f"{refused_name}：系其亲属开办" in done.text
+
+
+def test_a_large_draw_is_shown_a_page_at_a_time(client: TestClient, db: Database, clock: FixedClock) -> None:
+    """150 tasks: the console and the portal show 100 per page with a pager; the JSON API lists them all."""
+    from tests.inspections.support import SEEDS, plan
+
+    _setup(db)
+    with db.session() as s:
+        entities(s, 110, start=41)
+        p = plan(s, base_ratio="1")
+        service.publish_pool(s, plan_id=p.id, actor=ACTOR)
+        assert service.draw_plan(s, plan_id=p.id, seed_values=SEEDS, actor=ACTOR) == 150
+        plan_id, code = p.id, p.code
+        first_ids = [t.code for t in service.plan_tasks(s, plan_id, limit=100)]
+    login(client, "clerk")
+    first = client.get(f"/console/inspections/plans/{plan_id}")
+    assert "抽取结果（共150户）" in first.text and "第1页 / 共2页" in first.text
+    assert re.findall(rf"<code>({code}-\d+)</code>", first.text) == first_ids
+    second = client.get(f"/console/inspections/plans/{plan_id}?page=2")
+    codes = re.findall(rf"<code>({code}-\d+)</code>", second.text)
+    assert len(codes) == 50 and codes[0] == f"{code}-000101" and "上一页" in second.text
+    client.cookies.clear()
+    public = client.get(f"/portal/inspections/{code}?page=2")
+    assert "（共150户）" in public.text and "第2页 / 共2页" in public.text
+    assert len(re.findall(r"<td>检查中</td>", public.text)) == 50
+    assert len(client.get(f"/api/v1/inspections/plans/{code}").json()["selected"]) == 150
+    # A page past the end shows the last page rather than an empty table.
+    assert "第2页 / 共2页" in client.get(f"/portal/inspections/{code}?page=9").text

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal_column, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
@@ -829,10 +829,11 @@ def publish_pool(
 
 
 def current_pools(session: Session, plan: InspectionPlan) -> list[InspectionPool]:
-    """The plan's latest published pool, one row per grade."""
+    """The plan's latest published pool, one row per grade (the pool file itself is loaded when read)."""
     return list(
         session.execute(
             select(InspectionPool)
+            .options(defer(InspectionPool.content), defer(InspectionPool.entity_ids))
             .where(InspectionPool.plan_id == plan.id, InspectionPool.version == plan.pool_version)
             .order_by(InspectionPool.grade)
         ).scalars()
@@ -1295,16 +1296,23 @@ def tasks_for_inspector(session: Session, inspector_id: int) -> list[InspectionT
     return list(session.execute(stmt).scalars())
 
 
-def plan_tasks(session: Session, plan_id: int) -> list[InspectionTask]:
-    """A plan's tasks in draw order (grade, then order of selection)."""
-    return list(
-        session.execute(
-            select(InspectionTask)
-            .options(selectinload(InspectionTask.entity), selectinload(InspectionTask.assignments))
-            .where(InspectionTask.plan_id == plan_id)
-            .order_by(InspectionTask.id)
-        ).scalars()
+def plan_tasks(session: Session, plan_id: int, *, offset: int = 0, limit: int | None = None) -> list[InspectionTask]:
+    """A plan's tasks in draw order (grade, then order of selection), a page of them when ``limit`` is given."""
+    stmt = (
+        select(InspectionTask)
+        .options(selectinload(InspectionTask.entity), selectinload(InspectionTask.assignments))
+        .where(InspectionTask.plan_id == plan_id)
+        .order_by(InspectionTask.id)
+        .offset(offset)
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def count_plan_tasks(session: Session, plan_id: int) -> int:
+    """How many tasks a plan's draw created."""
+    return int(session.scalar(select(func.count()).where(InspectionTask.plan_id == plan_id)) or 0)
 
 
 @dataclass(frozen=True)
@@ -1507,7 +1515,24 @@ def targeted_tasks(session: Session, *, department_id: int | None = None) -> lis
 def plan_public(session: Session, plan: InspectionPlan) -> dict[str, Any]:
     """What the public API shows of a plan: pool hashes, seeds, the draw and published results."""
     pools = current_pools(session, plan) if plan.pool_version else []
-    tasks = plan_tasks(session, plan.id) if plan.status == "drawn" else []
+    tasks = (
+        session.execute(
+            select(
+                InspectionTask.grade,
+                InspectionTask.draw_position,
+                Entity.uscc,
+                Entity.name,
+                InspectionTask.status,
+                InspectionTask.result,
+                InspectionTask.published_on,
+            )
+            .join(Entity, Entity.id == InspectionTask.entity_id)
+            .where(InspectionTask.plan_id == plan.id)
+            .order_by(InspectionTask.id)
+        ).all()
+        if plan.status == "drawn"
+        else []
+    )
     return {
         "code": plan.code,
         "name": plan.name,
@@ -1524,8 +1549,8 @@ def plan_public(session: Session, plan: InspectionPlan) -> dict[str, Any]:
             {
                 "grade": t.grade,
                 "order": t.draw_position,
-                "uscc": t.entity.uscc,
-                "name": t.entity.name,
+                "uscc": t.uscc,
+                "name": t.name,
                 "result": t.result if t.status == "published" else None,
                 "published_on": t.published_on.isoformat() if t.published_on else None,
             }

@@ -140,12 +140,13 @@ def _plan_page(
     *,
     error: str | None = None,
     message: str | None = None,
+    page: int = 1,
 ) -> HTMLResponse:
     return render(
         request,
         "inspections/plan.html",
         {
-            **_plan_context(session, plan),
+            **_plan_context(session, plan, page=page),
             "can_manage": principal.can("inspections.manage"),
             "error": error,
             "message": message,
@@ -154,8 +155,14 @@ def _plan_page(
     )
 
 
-def _plan_context(session: DbSession, plan: InspectionPlan) -> dict[str, Any]:
+TASKS_PER_PAGE = 100
+
+
+def _plan_context(session: DbSession, plan: InspectionPlan, *, page: int = 1) -> dict[str, Any]:
     depts = _dept_names(session)
+    total = service.count_plan_tasks(session, plan.id) if plan.status == "drawn" else 0
+    pages = max(1, -(-total // TASKS_PER_PAGE))
+    page = min(max(page, 1), pages)
     people = service.inspector_pool(session, plan)
     names = {p.id: p for p in service.list_inspectors(session)}
     return {
@@ -164,7 +171,14 @@ def _plan_context(session: DbSession, plan: InspectionPlan) -> dict[str, Any]:
         "departments": [depts[i] for i in plan.department_ids if i in depts],
         "item_names": service.item_names(session, plan.item_ids),
         "pools": service.current_pools(session, plan) if plan.pool_version else [],
-        "tasks": service.plan_tasks(session, plan.id) if plan.status == "drawn" else [],
+        "tasks": (
+            service.plan_tasks(session, plan.id, offset=(page - 1) * TASKS_PER_PAGE, limit=TASKS_PER_PAGE)
+            if total
+            else []
+        ),
+        "task_total": total,
+        "page": page,
+        "pages": pages,
         "inspector_pool_size": len(people),
         "inspector_pool_hash": draw.pool_hash(service.inspector_line(p) for p in people),
         "inspectors": names,
@@ -172,11 +186,13 @@ def _plan_context(session: DbSession, plan: InspectionPlan) -> dict[str, Any]:
 
 
 @router.get("/console/inspections/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, session: DbSession, principal: Reader, plan_id: int, created: str = "") -> HTMLResponse:
-    """A plan: its library filter, published pool and seeds, the draw and the teams."""
+def plan_page(
+    request: Request, session: DbSession, principal: Reader, plan_id: int, created: str = "", page: int = 1
+) -> HTMLResponse:
+    """A plan: its library filter, published pool and seeds, the draw and the teams (a page of tasks at a time)."""
     plan = _plan_for(session, principal, plan_id)
     message = f"已创建抽查计划{plan.code}。请公布检查对象名录库和随机源。" if created else None
-    return _plan_page(request, session, principal, plan, message=message)
+    return _plan_page(request, session, principal, plan, message=message, page=page)
 
 
 @router.post("/console/inspections/plans/{plan_id}/publish", response_class=HTMLResponse)
@@ -528,10 +544,10 @@ def api_plan(session: DbSession, _: Public, code: str) -> dict[str, Any]:
 
 
 @router.get("/portal/inspections/{code}", response_class=HTMLResponse)
-def portal_plan(request: Request, session: DbSession, _: Public, code: str) -> HTMLResponse:
+def portal_plan(request: Request, session: DbSession, _: Public, code: str, page: int = 1) -> HTMLResponse:
     """One plan: pool by grade with its SHA-256, seed sources and values, the draw, the published results."""
     plan = _public_plan(session, code)
-    return render(request, "inspections/portal_plan.html", _plan_context(session, plan))
+    return render(request, "inspections/portal_plan.html", _plan_context(session, plan, page=page))
 
 
 @router.get("/portal/inspections/{code}/pool-{grade}.txt", response_class=PlainTextResponse)
