@@ -157,3 +157,12 @@ def clock() -> Iterator[FixedClock]:
     set_clock(fixed)
     yield fixed
     set_clock(previous)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist (``./dev test`` runs two workers, ``--dist loadgroup``): each test file stays on one worker,
+    and all browser tests run on the same worker one after another, so that two Chromium sessions never compete for
+    the machine's two cores while a live server waits on them."""
+    for item in items:
+        group = "browser" if "e2e" in item.path.parts else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
