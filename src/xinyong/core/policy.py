@@ -178,6 +178,8 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /console/reports": ENTITY_AND_DEPARTMENTS,
     "POST /console/reports": ENTITY_AND_DEPARTMENTS,
     "GET /console/reports/{report_id}/pdf": ENTITY_AND_DEPARTMENTS,
+    "GET /console/reports/{report_id}": ENTITY_AND_DEPARTMENTS,
+    "POST /console/reports/{report_id}/retry": ENTITY_AND_DEPARTMENTS,
     "GET /portal/reports/verify": EVERYONE,
     "POST /portal/reports/verify": EVERYONE,
     "GET /portal/reports/public-key.pem": EVERYONE,

@@ -150,6 +150,13 @@ def file_objection(
     return objection
 
 
+def _notify(session: Session, objection: Objection, *, title: str, body: str, link: str) -> None:
+    """An entity reads notices on its console; a natural person (no account) learns the outcome at the window,
+    where the clerk's department sees and prints it (the contact phone is kept for the clerk to call)."""
+    if objection.entity_id is not None:
+        notices.notify(session, entity_id=objection.entity_id, title=title, body=body, link=link)
+
+
 def get_objection(session: Session, objection_id: int) -> Objection:
     """An objection by id."""
     objection = session.get(Objection, objection_id)
@@ -182,9 +189,9 @@ def extend(session: Session, *, objection_id: int, reason: str, actor: Actor, de
     objection.extension_reason = reason
     objection.due_on = get_calendar(session).add_working_days(objection.filed_on, rules.extended_working_days)
     session.flush()
-    notices.notify(
+    _notify(
         session,
-        entity_id=objection.entity_id,
+        objection,
         title=f"异议{objection.number}处理期限已延长",
         body=f"处理期限由{before.isoformat()}延长至{objection.due_on.isoformat()}。理由：{reason}",
         link="/console/my/objections",
@@ -250,9 +257,9 @@ def decide(
         CORRECT: "原信息已按核查结果更正，门户显示更正后的内容。",
         REVOKE: "原信息已撤销，不再在门户公示（仍保存在信用档案中，标注“已撤销”）。",
     }
-    notices.notify(
+    _notify(
         session,
-        entity_id=objection.entity_id,
+        objection,
         title=f"异议{objection.number}已处理：{label}",
         body=f"{effects[outcome]}理由：{reason}",
         link="/console/my/objections",
