@@ -302,6 +302,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.education import views as education_views
     from xinyong.evaluation import api as evaluation_api
     from xinyong.evaluation import views as evaluation_views
+    from xinyong.evidence import views as evidence_views
     from xinyong.exchange import api as exchange_api
     from xinyong.exchange import views as exchange_views
     from xinyong.ingestion import api as ingestion_api
@@ -352,6 +353,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_views.router)
     app.include_router(repair_views.router)
     app.include_router(objections_views.router)
+    app.include_router(evidence_views.router)
     app.include_router(oversight_api.router)
     app.include_router(oversight_views.router)
     app.include_router(associations_views.router)

@@ -202,6 +202,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /console/objections/{objection_id}": DEPARTMENTS,
     "POST /console/objections/{objection_id}/extend": DEPARTMENTS,
     "POST /console/objections/{objection_id}/decision": REVIEWERS,
+    "GET /console/evidence/{file_id}": ENTITY_AND_DEPARTMENTS,
     "GET /console/privacy/queries": AUDITOR,
     "POST /console/privacy/queries/{query_id}/flag": AUDITOR,
     "GET /console/privacy/anomalies": AUDITOR,

@@ -60,6 +60,7 @@ _DEPARTMENT = _STAFF | {
     "supervision.manage",
     "reports.request",
     "objections.handle",
+    "evidence.read",
     "plan.report",
     "privacy.authorise",
 }
@@ -76,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.request",
             "repair.apply",
             "objections.file",
+            "evidence.read",
             "notices.read",
         }
     ),
@@ -162,6 +164,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.file": "提出异议申请",
     "objections.handle": "核查异议申请",
     "objections.decide": "作出异议处理决定",
+    "evidence.read": "查看异议、修复申请的证明材料",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
     "oversight.read": "查看部门履职监测、计划任务进展和考核评分表",

@@ -24,6 +24,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.evidence import service as evidence_service
 from xinyong.ingestion import service as ingestion_service
 from xinyong.notices import service as notices
 from xinyong.objections.models import Objection
@@ -83,9 +84,18 @@ def _problems(items: list[tuple[str, str]], head: str) -> ValidationFailed:
 
 
 def file_objection(
-    session: Session, *, record_id: int, entity_id: int, reasons: str, evidence: str, actor: Actor
+    session: Session,
+    *,
+    record_id: int,
+    entity_id: int,
+    reasons: str,
+    evidence: str,
+    actor: Actor,
+    files: list[evidence_service.Upload] | None = None,
+    limits: evidence_service.Limits | None = None,
 ) -> Objection:
-    """File an objection; the record turns 异议中 at once. Nothing is written when anything is wrong."""
+    """File an objection with its evidence (a description, files, or both); the record turns 异议中 at once.
+    Nothing is written when anything is wrong."""
     rules = load_rules()
     record = session.get(CreditRecord, record_id)
     if record is None:
@@ -106,10 +116,14 @@ def file_objection(
         problems.append(("reasons", "异议理由：必填项缺失"))
     elif len(reasons) > MAX_TEXT:
         problems.append(("reasons", f"异议理由：不超过{MAX_TEXT}字"))
-    if not evidence:
-        problems.append(("evidence", "证明材料：必填项缺失（请说明证明材料的名称、文号等）"))
+    uploads = evidence_service.chosen(files or [])
+    if not evidence and not uploads:
+        problems.append(("evidence", "证明材料：必填项缺失（请说明证明材料的名称、文号等，或上传证明材料文件）"))
     elif len(evidence) > MAX_TEXT:
         problems.append(("evidence", f"证明材料：不超过{MAX_TEXT}字"))
+    limits = limits or evidence_service.DEFAULT_LIMITS
+    if uploads:
+        problems.extend(("evidence_files", p) for p in evidence_service.check(uploads, limits))
     if problems:
         raise _problems(problems, "异议申请有误，未提交")
     today = get_clock().today()
@@ -138,6 +152,14 @@ def file_objection(
         reason=f"信息主体提出异议（{objection.number}），标注“异议处理中”",
         actor=actor,
     )
+    attached = evidence_service.attach(
+        session,
+        owner_kind=evidence_service.OBJECTION,
+        owner_id=objection.id,
+        uploads=uploads,
+        limits=limits,
+        actor=actor,
+    )
     session.flush()
     audit(
         session,
@@ -145,7 +167,12 @@ def file_objection(
         action="objection.file",
         object_type="objection",
         object_id=objection.id,
-        detail={"number": objection.number, "record_id": record.id, "due_on": due_on.isoformat()},
+        detail={
+            "number": objection.number,
+            "record_id": record.id,
+            "due_on": due_on.isoformat(),
+            "files": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in attached],
+        },
     )
     return objection
 

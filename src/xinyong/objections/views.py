@@ -14,6 +14,8 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.evidence import service as evidence_service
+from xinyong.evidence import views as evidence_views
 from xinyong.objections import service
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -68,6 +70,9 @@ def _my_page(
             "objections": mine,
             "records_of": {o.id: session.get(CreditRecord, o.record_id) for o in mine},
             "histories": {o.id: service.history(session, o) for o in mine},
+            "evidence": evidence_service.files_by_owner(
+                session, owner_kind=evidence_service.OBJECTION, owner_ids=[o.id for o in mine]
+            ),
             "error": error,
             "message": message,
             "form": form or {},
@@ -83,10 +88,11 @@ def my_objections(request: Request, session: DbSession, principal: Filer, record
 
 
 @router.post("/console/my/objections", response_class=HTMLResponse)
-async def file(request: Request, session: DbSession, principal: Filer) -> HTMLResponse:
-    """File an objection: the record shows 异议中 at once."""
+async def file(request: Request, session: DbSession, settings: AppSettings, principal: Filer) -> HTMLResponse:
+    """File an objection with its evidence files: the record shows 异议中 at once."""
     entity = _my_entity(session, principal)
     form = await form_fields(request)
+    files = await evidence_views.read_uploads(request, settings)
     raw = (form.get("record") or "").strip()
     try:
         if not raw.isdigit():
@@ -98,6 +104,8 @@ async def file(request: Request, session: DbSession, principal: Filer) -> HTMLRe
             reasons=form.get("reasons") or "",
             evidence=form.get("evidence") or "",
             actor=principal.actor(),
+            files=files,
+            limits=evidence_views.limits(settings),
         )
     except DomainError as exc:
         session.rollback()
@@ -161,6 +169,9 @@ def _detail(
             "entity": session.get(Entity, objection.entity_id),
             "fields": service.correctable_fields(session, record),
             "history": service.history(session, objection),
+            "evidence": evidence_service.files_of(
+                session, owner_kind=evidence_service.OBJECTION, owner_id=objection.id
+            ),
             "can_decide": principal.can("objections.decide"),
             "error": error,
             "message": message,
