@@ -174,3 +174,32 @@ def test_entity_applies_for_repair_and_files_an_objection(  # type: ignore[no-un
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "repair-entity.png"), full_page=True)
     ctx.close()
+
+
+def test_large_report_is_generated_in_the_background(  # type: ignore[no-untyped-def]
+    live_server: str, live_db: Database, browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.reports import service as reports_service
+
+    shipped = reports_service.load_rules()
+    monkeypatch.setattr(reports_service, "load_rules", lambda: shipped.model_copy(update={"background_rows": 1}))
+    fined, disputed = _setup(live_db)
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    _login(page, live_server, "/console/reports", "company")
+    page.get_by_label("报告版本").select_option(label="详版")
+    page.get_by_label("报告用途").select_option(label="自查")
+    page.get_by_role("button", name="生成报告").click()
+    assert "报告正在生成" in page.get_by_role("status").inner_text()
+    # the page refreshes itself (meta refresh, no script) until the report is ready
+    page.get_by_text("报告已生成").wait_for(timeout=90_000)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载PDF").click()
+    pdf = tmp_path / "large.pdf"
+    info.value.save_as(pdf)
+    page.goto(live_server + "/portal/reports/verify")
+    page.get_by_label("报告文件（PDF）").set_input_files(str(pdf))
+    page.get_by_role("button", name="上传核验").click()
+    assert "签名验证通过" in page.get_by_role("status").inner_text()
+    ctx.close()
+    assert fined and disputed
