@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.commitments.support import ACTOR, CIPHER, entity
 from tests.commitments.support import penalty as company_penalty
 from tests.helpers import csrf_from, login, make_user
-from tests.ingestion.samples import json_fields
+from tests.objections.window_support import DOC, LI, PDF, ZHANG, person_penalty
 
 from xinyong.core.clock import FixedClock
 from xinyong.core.db import Database
@@ -21,40 +21,11 @@ from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import resident_id_check_char
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence.models import EvidenceFile
-from xinyong.ingestion import service as ingestion_service
 from xinyong.objections import service
 from xinyong.objections.models import Objection
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Department
-
-ZHANG = "230382200001011239"
-LI = "23038219900215123" + resident_id_check_char("23038219900215123")
-DOC = "密市监罚〔2026〕301号"
-PDF = b"%PDF-1.7\n%%EOF\n"
-
-
-def person_penalty(session: Session, name: str = "张三", id_number: str = ZHANG, doc: str = DOC) -> CreditRecord:
-    """A fine imposed on a natural person (the record keeps the ID number masked)."""
-    fields = json_fields(
-        1,
-        CF_XDR_MC=name,
-        CF_XDR_LB="自然人",
-        CF_XDR_ZJLX="身份证",
-        CF_XDR_ZJHM=id_number,
-        CF_WSH=doc,
-        CF_CFLB="罚款",
-        CF_NR="罚款500元",
-        CF_NR_FK="0.05",
-        CF_JDRQ="2026-10-12",
-    )
-    del fields["CF_XDR_SHXYM"]
-    del fields["CF_FRDB"]
-    result, _spec = ingestion_service.submit_one(
-        session, kind="penalty", fields=fields, department_code="scjg", actor=ACTOR, cipher=CIPHER
-    )
-    assert result.record.subject_kind == "person"
-    return result.record
 
 
 def _window(session: Session, **kw: object) -> Objection:
