@@ -91,10 +91,11 @@ def test_large_report_answers_at_once_then_becomes_downloadable(
     client: TestClient, db: Database, clock: FixedClock, small_threshold: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _company_id, docs = _company(db, 3)
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
     real_render = service.render_pdf
 
     def held_render(content: service.ReportContent) -> bytes:
+        entered.set()
         assert release.wait(60), "the test never released the renderer"
         return real_render(content)
 
@@ -115,6 +116,12 @@ def test_large_report_answers_at_once_then_becomes_downloadable(
     assert client.get(status_url + "/pdf").status_code == 409
     listing = client.get("/console/reports")
     assert number in listing.text and "生成中" in listing.text
+    # while the worker renders, other requests still write (no write lock is held during rendering)
+    assert entered.wait(30)
+    started = time.monotonic()
+    with db.session() as s:
+        s.execute(update(User).where(User.username == "company").values(display_name="兴凯食品经办人"))
+    assert time.monotonic() - started < 10 and not release.is_set()
 
     release.set()
     done = _wait_ready(client, status_url)

@@ -9,7 +9,7 @@ import json
 import secrets
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -493,32 +493,58 @@ def _content(
 
 def _finish(session: Session, report: CreditReport, content: ReportContent, *, secret: str) -> None:
     """Render, sign and keep the PDF; the report turns 已生成 and its clear verification code is dropped."""
-    signed = signing.sign_pdf(secret, render_pdf(content))
+    _store(session, report, signing.sign_pdf(secret, render_pdf(content)), content.summary(), secret=secret)
+
+
+def _store(
+    session: Session, report: CreditReport, signed: signing.Signed, summary: dict[str, Any], *, secret: str
+) -> None:
     keep_public_key(session, secret)
     report.pdf = signed.data
     report.size = len(signed.data)
     report.pdf_sha256 = signed.signed_sha256
     report.signature = signed.signature
     report.key_id = signed.key_id
-    report.summary = content.summary()
+    report.summary = summary
     report.status = READY
     report.pending_code = None
     report.error = None
     session.flush()
 
 
-def render_pending(session: Session, *, report_id: int, secret: str) -> CreditReport | None:
-    """Render a report requested as 生成中 (the worker's job): content as the portal shows it now, the number and
-    verification code given at the request. None when there is nothing to do (already rendered, or failed)."""
+@dataclass(frozen=True)
+class Rendered:
+    """A pending report rendered and signed, not yet stored."""
+
+    report_id: int
+    gathered_at: datetime
+    signed: signing.Signed
+    summary: dict[str, Any]
+
+
+def render_pending(session: Session, *, report_id: int, secret: str) -> Rendered | None:
+    """Render and sign a report requested as 生成中 (the worker's job), reading only: content as the portal shows it
+    now, the number and verification code given at the request. None when there is nothing to do. The worker runs
+    this in a read transaction, so that no write lock is held (SQLite) while WeasyPrint works for seconds."""
     report = session.get(CreditReport, report_id)
     if report is None or report.status != PENDING or not report.pending_code:
         return None
     entity = session.get(Entity, report.entity_id)
     if entity is None:
         raise NotFound(f"市场主体{report.entity_id}不存在。")
-    report.generated_at = get_clock().now()  # the time the content was gathered, printed on the report
+    gathered_at = get_clock().now()
     content = _content(session, report, entity, report.pending_code, secret=secret)
-    _finish(session, report, content, secret=secret)
+    return Rendered(report.id, gathered_at, signing.sign_pdf(secret, render_pdf(content)), content.summary())
+
+
+def store_rendered(session: Session, rendered: Rendered, *, secret: str) -> CreditReport | None:
+    """Keep a rendered report (a short write transaction); None when it is no longer 生成中 (stored meanwhile by
+    another worker, or marked failed), so a report is stored once."""
+    report = session.get(CreditReport, rendered.report_id)
+    if report is None or report.status != PENDING:
+        return None
+    report.generated_at = rendered.gathered_at  # the time the content was gathered, printed on the report
+    _store(session, report, rendered.signed, rendered.summary, secret=secret)
     audit(
         session,
         actor=Actor.system("reports.render"),

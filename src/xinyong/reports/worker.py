@@ -43,8 +43,11 @@ class ReportRenderer:
     def render(self, report_id: int) -> None:
         """Render one report; a failure is stored with a Chinese message (never lost, never raised)."""
         try:
-            with self.db.session() as session:
-                service.render_pending(session, report_id=report_id, secret=self.secret)
+            with self.db.session(write=False) as session:  # seconds of rendering without holding a write lock
+                rendered = service.render_pending(session, report_id=report_id, secret=self.secret)
+            if rendered is not None:
+                with self.db.session() as session:
+                    service.store_rendered(session, rendered, secret=self.secret)
         except DomainError as exc:
             self._fail(report_id, f"生成信用报告失败：{exc.message}")
         except Exception:
