@@ -243,6 +243,14 @@ def _daily_anchor(app: FastAPI) -> None:
         log.exception("daily anchor at start-up failed")
 
 
+def _requeue_reports(app: FastAPI) -> None:
+    """Queue the credit reports a restart left 生成中, so none is lost."""
+    try:
+        app.state.report_renderer.requeue_pending()
+    except Exception:  # a failed job must not keep the platform from starting; the next start tries again
+        log.exception("re-queueing pending credit reports failed")
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
@@ -255,7 +263,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             _daily_refresh(app)
         if settings.anchor_on_startup:
             _daily_anchor(app)
+        _requeue_reports(app)
         yield
+        app.state.report_renderer.shutdown()
         meter = getattr(app.state, "client_meter", None)
         if meter is not None:  # API clients' usage counted since the last flush
             meter.flush(app.state.db)
@@ -274,6 +284,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, echo=settings.sql_echo)
     app.state.templates = make_templates()
+    from xinyong.reports.worker import ReportRenderer
+
+    app.state.report_renderer = ReportRenderer(app.state.db, settings.signing_secret)
     app.state.templates.env.globals["settings"] = settings
     app.state.templates.env.globals["privacy_bases"] = _privacy_bases
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -289,6 +302,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.education import views as education_views
     from xinyong.evaluation import api as evaluation_api
     from xinyong.evaluation import views as evaluation_views
+    from xinyong.evidence import views as evidence_views
     from xinyong.exchange import api as exchange_api
     from xinyong.exchange import views as exchange_views
     from xinyong.ingestion import api as ingestion_api
@@ -339,6 +353,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_views.router)
     app.include_router(repair_views.router)
     app.include_router(objections_views.router)
+    app.include_router(evidence_views.router)
     app.include_router(oversight_api.router)
     app.include_router(oversight_views.router)
     app.include_router(associations_views.router)

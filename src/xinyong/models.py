@@ -10,6 +10,7 @@ from xinyong.core.db import Base
 from xinyong.disclosure import models as disclosure_models
 from xinyong.education import models as education_models
 from xinyong.evaluation import models as evaluation_models
+from xinyong.evidence import models as evidence_models
 from xinyong.exchange import models as exchange_models
 from xinyong.ingestion import models as ingestion_models
 from xinyong.inspections import models as inspections_models
@@ -36,6 +37,7 @@ __all__ = [
     "disclosure_models",
     "education_models",
     "evaluation_models",
+    "evidence_models",
     "exchange_models",
     "ingestion_models",
     "inspections_models",

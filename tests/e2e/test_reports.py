@@ -17,6 +17,7 @@ from xinyong.accounts.models import User
 from xinyong.core.db import Database
 
 pytestmark = pytest.mark.e2e
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -117,9 +118,24 @@ def test_entity_applies_for_repair_and_files_an_objection(  # type: ignore[no-un
     value = page.locator("#o-record option", has_text=disputed).get_attribute("value")
     page.get_by_label("信用记录").select_option(value)
     page.get_by_label("异议理由").fill("罚款金额有误，处罚决定书载明为5000元")
-    page.get_by_label("证明材料").fill("行政处罚决定书（密市监罚〔2026〕99号）复印件")
+    page.get_by_label("证明材料（名称、文号等）").fill("行政处罚决定书（密市监罚〔2026〕99号）复印件")
+    # Evidence files: a "PDF" that is not one (by its content) is refused by name, nothing is filed.
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake = ARTIFACTS / "缴款凭证.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    scan = ARTIFACTS / "处罚决定书.pdf"
+    scan.write_bytes(EVIDENCE_PDF)
+    page.get_by_label("证明材料文件").set_input_files([str(scan), str(fake)])
+    page.get_by_role("button", name="提交异议").click()
+    assert "文件“缴款凭证.pdf”不是PDF、JPG、PNG文件" in page.get_by_role("alert").inner_text()
+    value = page.locator("#o-record option", has_text=disputed).get_attribute("value")
+    page.get_by_label("信用记录").select_option(value)
+    page.get_by_label("异议理由").fill("罚款金额有误，处罚决定书载明为5000元")
+    page.get_by_label("证明材料文件").set_input_files([str(scan)])
     page.get_by_role("button", name="提交异议").click()
     assert "已标注“异议处理中”" in page.get_by_role("status").inner_text()
+    card = page.locator("section.objection").first
+    assert "处罚决定书.pdf" in card.inner_text()
     ctx.close()
 
     # The market-regulation reviewer approves the repair and corrects the disputed record.
@@ -133,6 +149,9 @@ def test_entity_applies_for_repair_and_files_an_objection(  # type: ignore[no-un
     assert "已作出决定：已修复" in page.get_by_role("status").inner_text()
     page.goto(live_server + "/console/objections")
     page.get_by_role("link", name=re.compile(r"^YY\d+")).first.click()
+    with page.expect_download() as download:  # the evidence file, as uploaded
+        page.get_by_role("link", name="处罚决定书.pdf").click()
+    assert Path(download.value.path()).read_bytes() == EVIDENCE_PDF
     page.get_by_label("处理结果").select_option(label="更正")
     page.get_by_label("处理理由").fill("罚款金额录入有误，予以更正")
     page.locator("summary").click()
@@ -155,3 +174,32 @@ def test_entity_applies_for_repair_and_files_an_objection(  # type: ignore[no-un
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "repair-entity.png"), full_page=True)
     ctx.close()
+
+
+def test_large_report_is_generated_in_the_background(  # type: ignore[no-untyped-def]
+    live_server: str, live_db: Database, browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.reports import service as reports_service
+
+    shipped = reports_service.load_rules()
+    monkeypatch.setattr(reports_service, "load_rules", lambda: shipped.model_copy(update={"background_rows": 1}))
+    fined, disputed = _setup(live_db)
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    _login(page, live_server, "/console/reports", "company")
+    page.get_by_label("报告版本").select_option(label="详版")
+    page.get_by_label("报告用途").select_option(label="自查")
+    page.get_by_role("button", name="生成报告").click()
+    assert "报告正在生成" in page.get_by_role("status").inner_text()
+    # the page refreshes itself (meta refresh, no script) until the report is ready
+    page.get_by_text("报告已生成").wait_for(timeout=90_000)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载PDF").click()
+    pdf = tmp_path / "large.pdf"
+    info.value.save_as(pdf)
+    page.goto(live_server + "/portal/reports/verify")
+    page.get_by_label("报告文件（PDF）").set_input_files(str(pdf))
+    page.get_by_role("button", name="上传核验").click()
+    assert "签名验证通过" in page.get_by_role("status").inner_text()
+    ctx.close()
+    assert fined and disputed

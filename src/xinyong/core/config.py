@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "demo-secret-not-for-production-use-0000000000"
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     anchor_on_startup: bool = True
     # The largest request body accepted at all (uploads of 1,000,000-row files are about 450 MB).
     max_request_mb: int = 1100
+    # Evidence files attached to objections and repair applications (PDF, JPG, PNG): size of each, files per filing.
+    evidence_max_mb: int = Field(default=10, ge=1, le=100)
+    evidence_max_files: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

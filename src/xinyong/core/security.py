@@ -60,6 +60,8 @@ _DEPARTMENT = _STAFF | {
     "supervision.manage",
     "reports.request",
     "objections.handle",
+    "objections.window",
+    "evidence.read",
     "plan.report",
     "privacy.authorise",
 }
@@ -76,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.request",
             "repair.apply",
             "objections.file",
+            "evidence.read",
             "notices.read",
         }
     ),
@@ -162,6 +165,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "objections.file": "提出异议申请",
     "objections.handle": "核查异议申请",
     "objections.decide": "作出异议处理决定",
+    "evidence.read": "查看异议、修复申请的证明材料",
+    "objections.window": "信用服务窗口代自然人提出异议",
     "notices.read": "查看消息通知",
     "credit.stats": "查看修复与异议统计",
     "oversight.read": "查看部门履职监测、计划任务进展和考核评分表",

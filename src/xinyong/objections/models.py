@@ -19,7 +19,15 @@ class Objection(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), index=True)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"), index=True)  # the subject: an entity…
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)  # …or a natural person
+    # online (the entity's own account) | window (a clerk at the credit service window, for a natural person who
+    # showed the ID card; ``window_department_id`` is the clerk's department, which may see and print the outcome)
+    filed_via: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
+    window_department_id: Mapped[int | None] = mapped_column(Integer)
+    applicant_name: Mapped[str | None] = mapped_column(String(60))
+    applicant_phone_cipher: Mapped[str | None] = mapped_column(Text)  # encrypted (core/crypto.py)
+    applicant_phone_masked: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))  # the providing department
     reasons: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text)

@@ -5,6 +5,7 @@ reasons; the applicant is notified and sees the history."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -24,15 +25,18 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.evidence import service as evidence_service
+from xinyong.evidence.service import DEFAULT_LIMITS
 from xinyong.ingestion import service as ingestion_service
 from xinyong.notices import service as notices
 from xinyong.objections.models import Objection
 from xinyong.records import service as records_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
-from xinyong.subjects.models import Department, Entity
+from xinyong.subjects.models import Department, Entity, Person
 
 PENDING, DECIDED = "pending", "decided"
+ONLINE, WINDOW = "online", "window"
 STATUS_LABELS = {PENDING: "异议处理中", DECIDED: "已办结"}
 MAINTAIN, CORRECT, REVOKE = "maintain", "correct", "revoke"
 MAX_TEXT = 2000
@@ -83,15 +87,30 @@ def _problems(items: list[tuple[str, str]], head: str) -> ValidationFailed:
 
 
 def file_objection(
-    session: Session, *, record_id: int, entity_id: int, reasons: str, evidence: str, actor: Actor
+    session: Session,
+    *,
+    record_id: int,
+    entity_id: int,
+    reasons: str,
+    evidence: str,
+    actor: Actor,
+    files: list[evidence_service.Upload] | None = None,
+    limits: evidence_service.Limits | None = None,
 ) -> Objection:
-    """File an objection; the record turns 异议中 at once. Nothing is written when anything is wrong."""
-    rules = load_rules()
+    """File an objection with its evidence (a description, files, or both); the record turns 异议中 at once.
+    Nothing is written when anything is wrong."""
     record = session.get(CreditRecord, record_id)
     if record is None:
         raise NotFound(f"信用记录{record_id}不存在。")
     if record.entity_id != entity_id:
         raise PermissionDenied("只能对关于本单位的信用记录提出异议，该记录的信息主体不是本单位。")
+    _check_open(record)
+    uploads = _check_text_and_files(reasons, evidence, files, limits)
+    objection = Objection(entity_id=entity_id)
+    return _open(session, objection, record, reasons, evidence, uploads, limits, actor, "信息主体提出异议")
+
+
+def _check_open(record: CreditRecord) -> None:
     if not record.is_current:
         raise Conflict("该记录已被更正后的新版本取代，请对当前版本提出异议。")
     if record.status == states.DISPUTED:
@@ -100,34 +119,60 @@ def file_objection(
         raise Conflict(
             f"该记录状态为“{states.STATUS_LABELS[record.status]}”，不在门户公示，不能提出异议（如有疑问请联系信用办）。"
         )
+
+
+def _check_text_and_files(
+    reasons: str,
+    evidence: str,
+    files: list[evidence_service.Upload] | None,
+    limits: evidence_service.Limits | None,
+    problems: list[tuple[str, str]] | None = None,
+) -> list[evidence_service.Upload]:
+    """Every problem with the reasons, the evidence and its files at once (refused with all of them)."""
+    problems = list(problems or [])
     reasons, evidence = (reasons or "").strip(), (evidence or "").strip()
-    problems = []
     if not reasons:
         problems.append(("reasons", "异议理由：必填项缺失"))
     elif len(reasons) > MAX_TEXT:
         problems.append(("reasons", f"异议理由：不超过{MAX_TEXT}字"))
-    if not evidence:
-        problems.append(("evidence", "证明材料：必填项缺失（请说明证明材料的名称、文号等）"))
+    uploads = evidence_service.chosen(files or [])
+    if not evidence and not uploads:
+        problems.append(("evidence", "证明材料：必填项缺失（请说明证明材料的名称、文号等，或上传证明材料文件）"))
     elif len(evidence) > MAX_TEXT:
         problems.append(("evidence", f"证明材料：不超过{MAX_TEXT}字"))
+    if uploads:
+        problems.extend(("evidence_files", p) for p in evidence_service.check(uploads, limits or DEFAULT_LIMITS))
     if problems:
         raise _problems(problems, "异议申请有误，未提交")
+    return uploads
+
+
+def _open(
+    session: Session,
+    objection: Objection,
+    record: CreditRecord,
+    reasons: str,
+    evidence: str,
+    uploads: list[evidence_service.Upload],
+    limits: evidence_service.Limits | None,
+    actor: Actor,
+    who: str,
+) -> Objection:
+    """Store the (checked) objection with its files and mark the record 异议中."""
+    rules = load_rules()
     today = get_clock().today()
     due_on = get_calendar(session).add_working_days(today, rules.decide_working_days)
-    objection = Objection(
-        number=f"tmp-{secrets.token_hex(8)}",
-        record_id=record.id,
-        entity_id=entity_id,
-        department_id=record.department_id,
-        reasons=reasons,
-        evidence=evidence,
-        prior_status=record.status,
-        status=PENDING,
-        filed_on=today,
-        due_on=due_on,
-        created_at=get_clock().now(),
-        created_by=actor.label,
-    )
+    objection.number = f"tmp-{secrets.token_hex(8)}"
+    objection.record_id = record.id
+    objection.department_id = record.department_id
+    objection.reasons = reasons.strip()
+    objection.evidence = evidence.strip()
+    objection.prior_status = record.status
+    objection.status = PENDING
+    objection.filed_on = today
+    objection.due_on = due_on
+    objection.created_at = get_clock().now()
+    objection.created_by = actor.label
     session.add(objection)
     session.flush()
     objection.number = f"YY{today:%Y%m%d}{objection.id:06d}"
@@ -135,7 +180,15 @@ def file_objection(
         session,
         record_id=record.id,
         target=states.DISPUTED,
-        reason=f"信息主体提出异议（{objection.number}），标注“异议处理中”",
+        reason=f"{who}（{objection.number}），标注“异议处理中”",
+        actor=actor,
+    )
+    attached = evidence_service.attach(
+        session,
+        owner_kind=evidence_service.OBJECTION,
+        owner_id=objection.id,
+        uploads=uploads,
+        limits=limits or DEFAULT_LIMITS,
         actor=actor,
     )
     session.flush()
@@ -145,9 +198,115 @@ def file_objection(
         action="objection.file",
         object_type="objection",
         object_id=objection.id,
-        detail={"number": objection.number, "record_id": record.id, "due_on": due_on.isoformat()},
+        detail={
+            "number": objection.number,
+            "record_id": record.id,
+            "due_on": due_on.isoformat(),
+            "filed_via": objection.filed_via or "online",
+            "files": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in attached],
+        },
     )
     return objection
+
+
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def _mask_phone(phone: str) -> str:
+    if len(phone) == 11 and phone.startswith("1"):
+        return phone[:3] + "****" + phone[-4:]
+    return phone[:4] + "****" + phone[-2:]
+
+
+def file_at_window(
+    session: Session,
+    *,
+    document_number: str,
+    id_number: str,
+    name: str,
+    phone: str,
+    reasons: str,
+    evidence: str,
+    actor: Actor,
+    cipher: FieldCipher,
+    window_department_id: int | None,
+    files: list[evidence_service.Upload] | None = None,
+    limits: evidence_service.Limits | None = None,
+) -> Objection:
+    """A clerk at the credit service window files an objection for a natural person who showed the ID card: the
+    number entered must be that of the record's subject (compared through the person blind index; the number is
+    neither stored nor shown). The objection then follows the same workflow. Nothing is written when anything is
+    wrong, and a mismatching number is refused."""
+    from xinyong.subjects import service as subjects_service
+
+    document_number, name, phone = (document_number or "").strip(), (name or "").strip(), (phone or "").strip()
+    problems: list[tuple[str, str]] = []
+    if not document_number:
+        problems.append(("document_number", "决定文书号：必填项缺失"))
+    if not (id_number or "").strip():
+        problems.append(("id_number", "身份证号码：必填项缺失（请核验本人身份证件后录入）"))
+    if not name:
+        problems.append(("name", "姓名：必填项缺失"))
+    elif len(name) > 60:
+        problems.append(("name", "姓名：不超过60字"))
+    phone = phone.replace(" ", "")
+    if not phone:
+        problems.append(("phone", "联系电话：必填项缺失"))
+    elif not PHONE.match(phone):
+        problems.append(("phone", "联系电话：应为11位手机号码或带区号的固定电话"))
+    if problems:
+        raise _problems(problems, "异议申请有误，未提交")
+    person = subjects_service.find_person(session, cipher=cipher, id_number=id_number)  # Chinese error if invalid
+    stmt = (
+        select(CreditRecord)
+        .where(
+            CreditRecord.document_number == document_number,
+            CreditRecord.subject_kind == "person",
+            CreditRecord.is_current.is_(True),
+        )
+        .order_by(CreditRecord.id.desc())
+    )
+    candidates = list(session.execute(stmt).scalars())
+    if not candidates:
+        raise NotFound(f"未找到决定文书号为“{document_number}”的自然人信用记录，请核对文书号。")
+    record = next((r for r in candidates if person is not None and r.person_id == person.id), None)
+    if record is None or person is None:
+        raise PermissionDenied(
+            "身份证号码与该信用记录的信息主体不一致，不能代为提出异议：只能由信息主体本人（核验身份证件后）提出，未提交。"
+        )
+    if name != person.name.strip():
+        raise PermissionDenied("姓名与身份证号码登记的姓名不一致，请核对身份证件，未提交。")
+    _check_open(record)
+    uploads = _check_text_and_files(reasons, evidence, files, limits)
+    objection = Objection(
+        person_id=person.id,
+        filed_via=WINDOW,
+        window_department_id=window_department_id,
+        applicant_name=name,
+        applicant_phone_cipher=cipher.encrypt(phone),
+        applicant_phone_masked=_mask_phone(phone),
+    )
+    return _open(
+        session, objection, record, reasons, evidence, uploads, limits, actor, "信息主体本人在信用服务窗口提出异议"
+    )
+
+
+def applicant_label(session: Session, objection: Objection) -> str:
+    """Who objected, as staff pages show it (a person's ID number only masked)."""
+    if objection.entity_id is not None:
+        entity = session.get(Entity, objection.entity_id)
+        return f"{entity.name}（{entity.uscc}）" if entity else ""
+    person = session.get(Person, objection.person_id) if objection.person_id else None
+    masked = person.id_masked if person else ""
+    phone = objection.applicant_phone_masked
+    return f"{objection.applicant_name}（自然人，身份证号码{masked}，联系电话{phone}，窗口受理）"
+
+
+def _notify(session: Session, objection: Objection, *, title: str, body: str, link: str) -> None:
+    """An entity reads notices on its console; a natural person (no account) learns the outcome at the window,
+    where the clerk's department sees and prints it (the contact phone is kept for the clerk to call)."""
+    if objection.entity_id is not None:
+        notices.notify(session, entity_id=objection.entity_id, title=title, body=body, link=link)
 
 
 def get_objection(session: Session, objection_id: int) -> Objection:
@@ -182,9 +341,9 @@ def extend(session: Session, *, objection_id: int, reason: str, actor: Actor, de
     objection.extension_reason = reason
     objection.due_on = get_calendar(session).add_working_days(objection.filed_on, rules.extended_working_days)
     session.flush()
-    notices.notify(
+    _notify(
         session,
-        entity_id=objection.entity_id,
+        objection,
         title=f"异议{objection.number}处理期限已延长",
         body=f"处理期限由{before.isoformat()}延长至{objection.due_on.isoformat()}。理由：{reason}",
         link="/console/my/objections",
@@ -250,9 +409,9 @@ def decide(
         CORRECT: "原信息已按核查结果更正，门户显示更正后的内容。",
         REVOKE: "原信息已撤销，不再在门户公示（仍保存在信用档案中，标注“已撤销”）。",
     }
-    notices.notify(
+    _notify(
         session,
-        entity_id=objection.entity_id,
+        objection,
         title=f"异议{objection.number}已处理：{label}",
         body=f"{effects[outcome]}理由：{reason}",
         link="/console/my/objections",
@@ -281,6 +440,13 @@ def _correct(
     department = session.get(Department, record.department_id)
     assert item is not None and department is not None
     fields = {**record.fields, **changes}
+    if record.person_id is not None:  # the record keeps the ID number masked; the new version needs it whole
+        from xinyong.catalog import service as catalog_service
+
+        id_field = catalog_service.spec_of(item).roles.get("id_number")
+        person = session.get(Person, record.person_id)
+        if id_field and person is not None:
+            fields[id_field] = cipher.decrypt(person.id_cipher)
     result, _spec = ingestion_service.submit_one(
         session, kind=item.code, fields=fields, department_code=department.code, actor=actor, cipher=cipher
     )

@@ -14,7 +14,10 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.evidence import service as evidence_service
+from xinyong.evidence import views as evidence_views
 from xinyong.objections import service
+from xinyong.objections.models import Objection
 from xinyong.records import service as records_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
@@ -26,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 Filer = Annotated[Principal, Depends(requires("objections.file"))]
 Handler = Annotated[Principal, Depends(requires("objections.handle"))]
 Decider = Annotated[Principal, Depends(requires("objections.decide"))]
+Window = Annotated[Principal, Depends(requires("objections.window"))]
 
 
 def _common(session: DbSession) -> dict[str, Any]:
@@ -68,6 +72,9 @@ def _my_page(
             "objections": mine,
             "records_of": {o.id: session.get(CreditRecord, o.record_id) for o in mine},
             "histories": {o.id: service.history(session, o) for o in mine},
+            "evidence": evidence_service.files_by_owner(
+                session, owner_kind=evidence_service.OBJECTION, owner_ids=[o.id for o in mine]
+            ),
             "error": error,
             "message": message,
             "form": form or {},
@@ -83,10 +90,11 @@ def my_objections(request: Request, session: DbSession, principal: Filer, record
 
 
 @router.post("/console/my/objections", response_class=HTMLResponse)
-async def file(request: Request, session: DbSession, principal: Filer) -> HTMLResponse:
-    """File an objection: the record shows 异议中 at once."""
+async def file(request: Request, session: DbSession, settings: AppSettings, principal: Filer) -> HTMLResponse:
+    """File an objection with its evidence files: the record shows 异议中 at once."""
     entity = _my_entity(session, principal)
     form = await form_fields(request)
+    files = await evidence_views.read_uploads(request, settings)
     raw = (form.get("record") or "").strip()
     try:
         if not raw.isdigit():
@@ -98,6 +106,8 @@ async def file(request: Request, session: DbSession, principal: Filer) -> HTMLRe
             reasons=form.get("reasons") or "",
             evidence=form.get("evidence") or "",
             actor=principal.actor(),
+            files=files,
+            limits=evidence_views.limits(settings),
         )
     except DomainError as exc:
         session.rollback()
@@ -131,7 +141,7 @@ def handle_list(request: Request, session: DbSession, principal: Handler) -> HTM
             "pending": pending,
             "decided": decided,
             "today": get_clock().today(),
-            "entities": {o.entity_id: session.get(Entity, o.entity_id) for o in pending + decided},
+            "applicants": {o.id: service.applicant_label(session, o) for o in pending + decided},
         },
     )
 
@@ -158,15 +168,117 @@ def _detail(
             **_common(session),
             "o": objection,
             "record": record,
-            "entity": session.get(Entity, objection.entity_id),
+            "applicant": service.applicant_label(session, objection),
             "fields": service.correctable_fields(session, record),
             "history": service.history(session, objection),
+            "evidence": evidence_service.files_of(
+                session, owner_kind=evidence_service.OBJECTION, owner_id=objection.id
+            ),
             "can_decide": principal.can("objections.decide"),
             "error": error,
             "message": message,
         },
         status_code=422 if error else 200,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The credit service window: objections of natural persons (no accounts), filed by a clerk after checking the ID card
+# --------------------------------------------------------------------------------------------------
+
+
+def _window_scope(principal: Principal) -> int | None:
+    return None if principal.can("records.oversee") else principal.department_id
+
+
+def _window_page(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    *,
+    error: str | None = None,
+    filed: Objection | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    scope = _window_scope(principal)
+    stmt = select(Objection).where(Objection.filed_via == service.WINDOW).order_by(Objection.id.desc()).limit(100)
+    if scope is not None:
+        stmt = stmt.where(Objection.window_department_id == scope)
+    filed_here = list(session.execute(stmt).scalars())
+    kept = {k: v for k, v in (form or {}).items() if k not in ("id_number", "csrf_token")}  # never echo the number
+    return render(
+        request,
+        "objections/window.html",
+        {
+            **_common(session),
+            "filed_here": filed_here,
+            "records_of": {o.id: session.get(CreditRecord, o.record_id) for o in filed_here},
+            "error": error,
+            "filed": filed,
+            "form": kept,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/console/objections/window", response_class=HTMLResponse)
+def window_page(request: Request, session: DbSession, principal: Window) -> HTMLResponse:
+    """The window form and the objections this window filed, with their outcomes."""
+    return _window_page(request, session, principal)
+
+
+@router.post("/console/objections/window", response_class=HTMLResponse)
+async def window_file(request: Request, session: DbSession, settings: AppSettings, principal: Window) -> HTMLResponse:
+    """File for a natural person whose ID card the clerk checked; a number not the record's subject is refused."""
+    form = await form_fields(request)
+    files = await evidence_views.read_uploads(request, settings)
+    try:
+        objection = service.file_at_window(
+            session,
+            document_number=form.get("document_number") or "",
+            id_number=form.get("id_number") or "",
+            name=form.get("name") or "",
+            phone=form.get("phone") or "",
+            reasons=form.get("reasons") or "",
+            evidence=form.get("evidence") or "",
+            actor=principal.actor(),
+            cipher=get_cipher(settings.field_secret),
+            window_department_id=principal.department_id,
+            files=files,
+            limits=evidence_views.limits(settings),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _window_page(request, session, principal, error=exc.message, form=form)
+    return _window_page(request, session, principal, filed=objection)
+
+
+@router.get("/console/objections/window/{objection_id}", response_class=HTMLResponse)
+def window_sheet(request: Request, session: DbSession, principal: Window, objection_id: int) -> HTMLResponse:
+    """The receipt and, once decided, the outcome notice, for the clerk to print and hand to the person."""
+    objection = service.get_objection(session, objection_id)
+    scope = _window_scope(principal)
+    if objection.filed_via != service.WINDOW or (
+        scope is not None and scope not in (objection.window_department_id, objection.department_id)
+    ):
+        raise PermissionDenied("只能查看本窗口受理的异议。")
+    record = session.get(CreditRecord, objection.record_id)
+    return render(
+        request,
+        "objections/window_sheet.html",
+        {
+            **_common(session),
+            "o": objection,
+            "record": record,
+            "applicant": service.applicant_label(session, objection),
+            "history": service.history(session, objection),
+            "evidence": _files(session, objection),
+        },
+    )
+
+
+def _files(session: DbSession, objection: Objection) -> list[Any]:
+    return evidence_service.files_of(session, owner_kind=evidence_service.OBJECTION, owner_id=objection.id)
 
 
 @router.get("/console/objections/{objection_id}", response_class=HTMLResponse)

@@ -36,6 +36,7 @@ from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
+from xinyong.evidence import service as evidence_service
 from xinyong.exchange import outbox
 from xinyong.notices import service as notices
 from xinyong.records import service as records_service
@@ -273,9 +274,18 @@ def _number(prefix: str, day: date, row_id: int) -> str:
 
 
 def apply(
-    session: Session, *, record_id: int, entity_id: int, reason: str, performance: str, actor: Actor
+    session: Session,
+    *,
+    record_id: int,
+    entity_id: int,
+    reason: str,
+    performance: str,
+    actor: Actor,
+    files: list[evidence_service.Upload] | None = None,
+    limits: evidence_service.Limits | None = None,
 ) -> RepairApplication:
-    """File a repair application; every unmet condition is reported at once and nothing is written."""
+    """File a repair application with its evidence files; every unmet condition and every bad file is reported at
+    once and nothing is written."""
     rules = load_rules()
     record = session.get(CreditRecord, record_id)
     entity = session.get(Entity, entity_id)
@@ -288,6 +298,10 @@ def apply(
     failed = [c for c in checks if not c.ok]
     if not reason:
         failed.append(CheckResult("reason", "申请理由", False, "必填项缺失"))
+    limits = limits or evidence_service.DEFAULT_LIMITS
+    if files:
+        for problem in evidence_service.check(files, limits):
+            failed.append(CheckResult("evidence_files", "证明材料文件", False, problem))
     if any(c.key == "subject" for c in failed):
         raise PermissionDenied("该信用记录不是关于本单位的，不能申请修复。")
     if failed:
@@ -318,13 +332,24 @@ def apply(
     session.flush()
     app.number = _number("XF", today, app.id)
     session.flush()
+    attached = []
+    if files:
+        attached = evidence_service.attach(
+            session, owner_kind=evidence_service.REPAIR, owner_id=app.id, uploads=files, limits=limits, actor=actor
+        )
     audit(
         session,
         actor=actor,
         action="repair.apply",
         object_type="repair_application",
         object_id=app.id,
-        detail={"number": app.number, "record_id": record.id, "form": app.form, "due_on": app.due_on.isoformat()},
+        detail={
+            "number": app.number,
+            "record_id": record.id,
+            "form": app.form,
+            "due_on": app.due_on.isoformat(),
+            "files": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in attached],
+        },
     )
     return app
 

@@ -18,6 +18,8 @@ from xinyong.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.education import service as education_service
+from xinyong.evidence import service as evidence_service
+from xinyong.evidence import views as evidence_views
 from xinyong.notices import service as notices
 from xinyong.objections import service as objections_service
 from xinyong.records import states
@@ -71,6 +73,9 @@ def my_repair(request: Request, session: DbSession, principal: Applicant) -> HTM
             "records": service.repairable_records(session, entity_id=entity.id),
             "applications": apps,
             "app_records": {a.id: session.get(CreditRecord, a.record_id) for a in apps},
+            "evidence": evidence_service.files_by_owner(
+                session, owner_kind=evidence_service.REPAIR, owner_ids=[a.id for a in apps]
+            ),
         },
     )
 
@@ -146,10 +151,13 @@ async def sign_commitment(
 
 
 @router.post("/console/my/repair/{record_id}", response_class=HTMLResponse)
-async def apply(request: Request, session: DbSession, principal: Applicant, record_id: int) -> HTMLResponse:
-    """File the application (refused with every unmet condition when not eligible)."""
+async def apply(
+    request: Request, session: DbSession, settings: AppSettings, principal: Applicant, record_id: int
+) -> HTMLResponse:
+    """File the application with its evidence files (refused with every unmet condition and bad file)."""
     entity = _my_entity(session, principal)
     form = await form_fields(request)
+    files = await evidence_views.read_uploads(request, settings)
     try:
         app = service.apply(
             session,
@@ -158,6 +166,8 @@ async def apply(request: Request, session: DbSession, principal: Applicant, reco
             reason=form.get("reason") or "",
             performance=form.get("performance") or "",
             actor=principal.actor(),
+            files=files,
+            limits=evidence_views.limits(settings),
         )
     except DomainError as exc:
         session.rollback()
@@ -221,6 +231,7 @@ def _review_page(
             "record": session.get(CreditRecord, app.record_id),
             "entity": session.get(Entity, app.entity_id),
             "commitment": commitments_service.get_commitment(session, app.commitment_id),
+            "evidence": evidence_service.files_of(session, owner_kind=evidence_service.REPAIR, owner_id=app.id),
             "error": error,
             "message": message,
         },

@@ -32,7 +32,14 @@ class CreditReport(Base):
     key_id: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # section counts, for lists and statistics
     size: Mapped[int] = mapped_column(Integer)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # empty while the report is being rendered
+    # ready | pending (生成中: rendered in the background) | failed (生成失败: ``error`` says why; can be retried)
+    status: Mapped[str] = mapped_column(String(12), default="ready", server_default="ready", index=True)
+    # The verification code is printed on the PDF (which is kept), so it is kept too until the PDF is rendered,
+    # then cleared: afterwards only its hash remains, as for reports rendered at once.
+    pending_code: Mapped[str | None] = mapped_column(String(16))
+    verify_base: Mapped[str | None] = mapped_column(String(300))  # the address the QR code points to
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportSigningKey(Base):

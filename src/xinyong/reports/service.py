@@ -9,7 +9,7 @@ import json
 import secrets
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,7 +27,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.portal import service as portal_service
 from xinyong.reports import signing
 from xinyong.reports.models import CreditReport, ReportSigningKey
@@ -48,6 +48,9 @@ LIST_ITEMS: dict[str, str] = {
     "red_list": "守信激励对象名单（红名单）",
 }
 COMMITMENT_ITEMS = ("commitment",)
+SIMPLE_ROW_SECTIONS = ("lists", "grade")  # the sections whose rows the simple edition prints (report_pdf.html)
+READY, PENDING, FAILED = "ready", "pending", "failed"
+STATUS_LABELS = {READY: "已生成", PENDING: "生成中", FAILED: "生成失败"}
 
 
 class _Strict(BaseModel):
@@ -65,6 +68,9 @@ class ReportRules(_Strict):
     department_purposes: list[str]
     number_prefix: str = Field(pattern=r"^[A-Z0-9]{4,16}$")
     notes: list[str]
+    # A report printing more rows than this is rendered in the background (WeasyPrint needs seconds per hundred
+    # rows); the requester sees "生成中" at once and downloads it when it is ready.
+    background_rows: int = Field(default=40, ge=0)
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +151,10 @@ class ReportContent:
     def summary(self) -> dict[str, Any]:
         """Counts by section, kept with the issued report."""
         return {s.key: s.count for s in self.sections}
+
+    def printed_rows(self) -> int:
+        """How many table rows the PDF prints (the simple edition prints only counts, except lists and grade)."""
+        return sum(s.count for s in self.sections if self.edition == "full" or s.key in SIMPLE_ROW_SECTIONS)
 
 
 def _row(record: portal_service.PublicRecord, *, with_fields: bool) -> dict[str, str]:
@@ -365,8 +375,11 @@ def issue_report(
     requester: Requester,
     secret: str,
     verify_base: str,
+    background: bool = False,
 ) -> tuple[CreditReport, str]:
-    """Generate, sign and keep a report; returns it with its verification code (shown once, stored hashed)."""
+    """Generate, sign and keep a report; returns it with its verification code (shown once, stored hashed). With
+    ``background``, a report printing more rows than the rules' ``background_rows`` is only stored as 生成中 (the
+    caller queues ``render_pending`` after committing)."""
     rules = load_rules()
     entity = session.get(Entity, entity_id)
     if entity is None:
@@ -413,47 +426,176 @@ def issue_report(
         summary={},
         size=0,
         pdf=b"",
+        status=PENDING,
+        verify_base=verify_base,
     )
     session.add(report)
     session.flush()
     report.number = f"{rules.number_prefix}{to_china(now):%Y%m%d}{report.id:06d}"
-    content = gather(
-        session,
-        entity=entity,
-        edition=edition,
-        secret=secret,
-        number=report.number,
-        code=code,
-        verify_base=verify_base,
-        purpose_label=rules.purposes[purpose],
-        purpose_note=note,
-        requester=requester_label,
-    )
-    signed = signing.sign_pdf(secret, render_pdf(content))
-    keep_public_key(session, secret)
-    report.pdf = signed.data
-    report.size = len(signed.data)
-    report.pdf_sha256 = signed.signed_sha256
-    report.signature = signed.signature
-    report.key_id = signed.key_id
-    report.summary = content.summary()
-    session.flush()
+    content = _content(session, report, entity, code, secret=secret, requester_label=requester_label)
+    large = content.printed_rows() > rules.background_rows
+    detail = {"number": report.number, "entity_id": entity.id, "edition": edition, "purpose": purpose}
+    if large and background:
+        report.pending_code = code
+        report.summary = content.summary()
+        session.flush()
+        audit(
+            session,
+            actor=requester.actor,
+            action="report.request",
+            object_type="credit_report",
+            object_id=report.id,
+            detail={**detail, "requester": kind, "rows": content.printed_rows()},
+        )
+        return report, code
+    _finish(session, report, content, secret=secret)
     audit(
         session,
         actor=requester.actor,
         action="report.issue",
         object_type="credit_report",
         object_id=report.id,
-        detail={
-            "number": report.number,
-            "entity_id": entity.id,
-            "edition": edition,
-            "purpose": purpose,
-            "requester": kind,
-            "sha256": signed.signed_sha256,
-        },
+        detail={**detail, "requester": kind, "sha256": report.pdf_sha256},
     )
     return report, code
+
+
+def _requester_label(session: Session, report: CreditReport, entity: Entity) -> str:
+    if report.requester_kind == "entity":
+        return entity.name
+    department = session.get(Department, report.department_id) if report.department_id else None
+    return department.name if department else "信用办"
+
+
+def _content(
+    session: Session,
+    report: CreditReport,
+    entity: Entity,
+    code: str,
+    *,
+    secret: str,
+    requester_label: str | None = None,
+) -> ReportContent:
+    rules = load_rules()
+    return gather(
+        session,
+        entity=entity,
+        edition=report.edition,
+        secret=secret,
+        number=report.number,
+        code=code,
+        verify_base=report.verify_base or "",
+        purpose_label=rules.purposes.get(report.purpose, report.purpose),
+        purpose_note=report.purpose_note,
+        requester=requester_label or _requester_label(session, report, entity),
+    )
+
+
+def _finish(session: Session, report: CreditReport, content: ReportContent, *, secret: str) -> None:
+    """Render, sign and keep the PDF; the report turns 已生成 and its clear verification code is dropped."""
+    _store(session, report, signing.sign_pdf(secret, render_pdf(content)), content.summary(), secret=secret)
+
+
+def _store(
+    session: Session, report: CreditReport, signed: signing.Signed, summary: dict[str, Any], *, secret: str
+) -> None:
+    keep_public_key(session, secret)
+    report.pdf = signed.data
+    report.size = len(signed.data)
+    report.pdf_sha256 = signed.signed_sha256
+    report.signature = signed.signature
+    report.key_id = signed.key_id
+    report.summary = summary
+    report.status = READY
+    report.pending_code = None
+    report.error = None
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A pending report rendered and signed, not yet stored."""
+
+    report_id: int
+    gathered_at: datetime
+    signed: signing.Signed
+    summary: dict[str, Any]
+
+
+def render_pending(session: Session, *, report_id: int, secret: str) -> Rendered | None:
+    """Render and sign a report requested as 生成中 (the worker's job), reading only: content as the portal shows it
+    now, the number and verification code given at the request. None when there is nothing to do. The worker runs
+    this in a read transaction, so that no write lock is held (SQLite) while WeasyPrint works for seconds."""
+    report = session.get(CreditReport, report_id)
+    if report is None or report.status != PENDING or not report.pending_code:
+        return None
+    entity = session.get(Entity, report.entity_id)
+    if entity is None:
+        raise NotFound(f"市场主体{report.entity_id}不存在。")
+    gathered_at = get_clock().now()
+    content = _content(session, report, entity, report.pending_code, secret=secret)
+    return Rendered(report.id, gathered_at, signing.sign_pdf(secret, render_pdf(content)), content.summary())
+
+
+def store_rendered(session: Session, rendered: Rendered, *, secret: str) -> CreditReport | None:
+    """Keep a rendered report (a short write transaction); None when it is no longer 生成中 (stored meanwhile by
+    another worker, or marked failed), so a report is stored once."""
+    report = session.get(CreditReport, rendered.report_id)
+    if report is None or report.status != PENDING:
+        return None
+    report.generated_at = rendered.gathered_at  # the time the content was gathered, printed on the report
+    _store(session, report, rendered.signed, rendered.summary, secret=secret)
+    audit(
+        session,
+        actor=Actor.system("reports.render"),
+        action="report.issue",
+        object_type="credit_report",
+        object_id=report.id,
+        detail={
+            "number": report.number,
+            "entity_id": report.entity_id,
+            "edition": report.edition,
+            "purpose": report.purpose,
+            "requester": report.requester_kind,
+            "sha256": report.pdf_sha256,
+            "background": True,
+        },
+    )
+    return report
+
+
+def mark_failed(session: Session, *, report_id: int, message: str) -> None:
+    """Record why rendering failed (shown to the requester, who may retry)."""
+    report = session.get(CreditReport, report_id)
+    if report is not None and report.status == PENDING:
+        report.status = FAILED
+        report.error = message
+        session.flush()
+
+
+def retry(session: Session, *, report_id: int, actor: Actor) -> CreditReport:
+    """Put a failed report back in the queue (same number and verification code)."""
+    report = get_report(session, report_id)
+    if report.status != FAILED:
+        raise Conflict(f"信用报告{report.number}{STATUS_LABELS.get(report.status, '')}，无需重新生成。")
+    report.status = PENDING
+    report.error = None
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="report.retry",
+        object_type="credit_report",
+        object_id=report.id,
+        detail={"number": report.number},
+    )
+    return report
+
+
+def pending_ids(session: Session) -> list[int]:
+    """Reports waiting to be rendered, oldest first (re-queued when the server starts)."""
+    stmt = select(CreditReport.id).where(CreditReport.status == PENDING).order_by(CreditReport.id)
+    return list(session.execute(stmt).scalars())
 
 
 def get_report(session: Session, report_id: int) -> CreditReport:
@@ -506,6 +648,13 @@ def verify_number(session: Session, *, number: str, code: str, secret: str) -> V
     report = session.execute(select(CreditReport).where(CreditReport.number == number)).scalar_one_or_none()
     if report is None or not hmac.compare_digest(report.code_hash, _code_hash(code)):
         return Verification(False, "报告编号或核验码不正确：本平台未签发与之相符的信用报告。")
+    if report.status != READY:
+        return Verification(
+            False,
+            "该报告尚未生成完成（生成中或生成失败），暂不能核验；请在报告生成后再核验。",
+            report,
+            session.get(Entity, report.entity_id),
+        )
     check = signing.verify_pdf(verification_keys(session, secret), report.pdf)
     if not check.ok or check.signed_sha256 != report.pdf_sha256:
         return Verification(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.datastructures import UploadFile
 
 from xinyong.core import downloads
-from xinyong.core.errors import DomainError, NotFound, PermissionDenied
+from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.portal import service as portal_service
@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 Requester = Annotated[Principal, Depends(requires("reports.request"))]
 Public = Annotated[Principal, Depends(public)]
 MAX_UPLOAD = 20 * 1024 * 1024
+REFRESH_SECONDS = 3  # how often the 生成中 page reloads itself
 
 
 def _page(
@@ -49,6 +50,7 @@ def _page(
         "reports/console.html",
         {
             "rules": rules,
+            "status_labels": service.STATUS_LABELS,
             "purposes": purposes,
             "entity": entity,
             "reports": reports,
@@ -89,6 +91,7 @@ async def request_report(
             )
         issued = service.issue_report(
             session,
+            background=True,
             entity_id=entity_id,
             edition=form.get("edition") or "",
             purpose=form.get("purpose") or "",
@@ -100,14 +103,32 @@ async def request_report(
     except DomainError as exc:
         session.rollback()
         return _page(request, session, principal, error=exc.message, form=form)
+    report, code = issued
+    if report.status == service.PENDING:
+        session.commit()  # the worker reads the report in its own transaction
+        request.app.state.report_renderer.submit(report.id)
+        return _status_page(request, report, code=code)
     return _page(request, session, principal, issued=issued)
 
 
-@router.get("/console/reports/{report_id}/pdf")
-def download(session: DbSession, principal: Requester, report_id: int) -> Response:
-    """The signed PDF of a report its requester (or the credit office) may see."""
-    report = service.get_report(session, report_id)
-    allowed = (
+def _status_page(request: Request, report: CreditReport, *, code: str | None = None) -> HTMLResponse:
+    pending = report.status == service.PENDING
+    return render(
+        request,
+        "reports/status.html",
+        {
+            "r": report,
+            "code": code or (report.pending_code if pending else None),
+            "rules": service.load_rules(),
+            "status_labels": service.STATUS_LABELS,
+            "refresh_seconds": REFRESH_SECONDS if pending else None,
+        },
+        status_code=202 if pending else 200,
+    )
+
+
+def _may_see(principal: Principal, report: CreditReport) -> bool:
+    return (
         (
             principal.entity_id is not None
             and report.entity_id == principal.entity_id
@@ -116,8 +137,39 @@ def download(session: DbSession, principal: Requester, report_id: int) -> Respon
         or (principal.department_id is not None and report.department_id == principal.department_id)
         or principal.can("records.oversee")
     )
-    if not allowed:
+
+
+def _own_report(session: DbSession, principal: Principal, report_id: int) -> CreditReport:
+    report = service.get_report(session, report_id)
+    if not _may_see(principal, report):
+        raise PermissionDenied("只能查看本单位申请的信用报告。")
+    return report
+
+
+@router.get("/console/reports/{report_id}", response_class=HTMLResponse)
+def report_status(request: Request, session: DbSession, principal: Requester, report_id: int) -> HTMLResponse:
+    """A report's state: 生成中 (the page refreshes itself), 已生成 (download), 生成失败 (reason, retry)."""
+    return _status_page(request, _own_report(session, principal, report_id))
+
+
+@router.post("/console/reports/{report_id}/retry", response_class=HTMLResponse)
+def retry(request: Request, session: DbSession, principal: Requester, report_id: int) -> HTMLResponse:
+    """Queue a failed report again (same number and verification code)."""
+    report = _own_report(session, principal, report_id)
+    service.retry(session, report_id=report.id, actor=principal.actor())
+    session.commit()
+    request.app.state.report_renderer.submit(report.id)
+    return _status_page(request, report)
+
+
+@router.get("/console/reports/{report_id}/pdf")
+def download(session: DbSession, principal: Requester, report_id: int) -> Response:
+    """The signed PDF of a report its requester (or the credit office) may see."""
+    report = service.get_report(session, report_id)
+    if not _may_see(principal, report):
         raise PermissionDenied("只能下载本单位申请的信用报告。")
+    if report.status != service.READY:
+        raise Conflict(f"信用报告{report.number}{service.STATUS_LABELS[report.status]}，暂不能下载。")
     return downloads.download(report.pdf, filename=f"{report.number}.pdf", media_type="application/pdf")
 
 
