@@ -22,10 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import archive
 from sqlalchemy import text
 from tests.conftest import initialise
-
-from bench import archive
 
 import xinyong.models  # noqa: F401  (every mapper known)
 from xinyong.core.audit import Actor

@@ -32,17 +32,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import archive
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from bench import archive
 from xinyong.app import create_app
 from xinyong.catalog import service as catalog_service
 from xinyong.core import calendar as calendar_service
 from xinyong.core.audit import Actor
+from xinyong.core.clock import CHINA_TZ, FixedClock, get_clock, set_clock
 from xinyong.core.config import Settings
 from xinyong.core.db import Database, upgrade
-from xinyong.core.clock import CHINA_TZ, FixedClock, get_clock, set_clock
 from xinyong.core.errors import DomainError
 from xinyong.demo import service as demo
 from xinyong.disclosure import demo as records_demo
@@ -197,7 +197,18 @@ def _windows(session, items: dict[str, tuple[int, str, int | None]], today: date
                         code, rule, category, decided, cats, fine, basis, valid_until
                     )
                     rows.append(
-                        (code, w, c, day, decided, start, until, severity, deadline, json.dumps(extra, ensure_ascii=False))
+                        (
+                            code,
+                            w,
+                            c,
+                            day,
+                            decided,
+                            start,
+                            until,
+                            severity,
+                            deadline,
+                            json.dumps(extra, ensure_ascii=False),
+                        )
                     )
     return rows
 
@@ -265,8 +276,17 @@ def build_sqlite(url: str, entities: int, records: int) -> dict[str, float]:
         cur.executemany("INSERT INTO bench_variant VALUES (?, ?, ?, ?, ?, ?, ?)", variants)
         cur.executemany(
             "INSERT INTO bench_window VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*r[:4], r[4].isoformat(), *(x.isoformat() if x else None for x in r[5:7]), r[7],
-              r[8].isoformat() if r[8] else None, r[9]) for r in windows],
+            [
+                (
+                    *r[:4],
+                    r[4].isoformat(),
+                    *(x.isoformat() if x else None for x in r[5:7]),
+                    r[7],
+                    r[8].isoformat() if r[8] else None,
+                    r[9],
+                )
+                for r in windows
+            ],
         )
         raw.commit()
         cols = (
@@ -291,11 +311,13 @@ def build_sqlite(url: str, entities: int, records: int) -> dict[str, float]:
                 f"picks AS (SELECT n, item, person, (n * 97) % ({nv_of}) AS v, (n * 48271) % {days} AS day, "
                 f"CASE WHEN person THEN NULL ELSE ((n * 2654435761) % {hi - lo + 1}) + {lo} END AS eid, "
                 f"CASE WHEN person THEN ((n * 40503) % {phi - plo + 1}) + {plo} END AS pid FROM p0), "
-                "subj AS (SELECT picks.*, CASE WHEN person THEN 2 WHEN e.category = '个体工商户' THEN 1 ELSE 0 END AS c, "
+                "subj AS (SELECT picks.*, "
+                "CASE WHEN person THEN 2 WHEN e.category = '个体工商户' THEN 1 ELSE 0 END AS c, "
                 "CASE WHEN person THEN '自然人' WHEN e.category = '个体工商户' THEN '个体工商户' "
                 "ELSE '法人及非法人组织' END AS cat FROM picks LEFT JOIN entity e ON e.id = picks.eid) "
                 f"INSERT INTO credit_record ({cols}) "
-                f"SELECT {base} + n, {id_of}, subj.item, CASE WHEN person THEN 'person' ELSE 'entity' END, subj.eid, subj.pid, "
+                f"SELECT {base} + n, {id_of}, subj.item, CASE WHEN person THEN 'person' ELSE 'entity' END, "
+                "subj.eid, subj.pid, "
                 f"coalesce(e.name, p.name), cat, v.dept_id, {doc}, w.decided, {fields}, printf('%064x', n), "
                 "w.severity, CASE WHEN (n * 53) % 1000 < 10 THEN 'disputed' WHEN (n * 53) % 1000 < 15 "
                 "THEN 'revoked' ELSE 'valid' END, 1, 1, w.deadline, "

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog import service as catalog_service
 from xinyong.catalog.models import CatalogCategory, CatalogItem
+from xinyong.catalog.schemas import OPENNESS_LABELS
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import NotFound, ValidationFailed
 from xinyong.core.identifiers import InvalidIdentifier, validate_uscc
@@ -492,6 +493,34 @@ class ListPage:
     pages: int
     items: list[tuple[str, str]]  # the public catalogue items of this list: (code, name)
     filters: dict[str, str]
+    withheld: list[WithheldItem] = field(default_factory=list)  # items of this list the public does not see
+
+
+@dataclass(frozen=True)
+class WithheldItem:
+    """A catalogue item of a publicity list that the catalogue in force does not open to the public."""
+
+    kind: str  # the list's title
+    code: str
+    name: str
+    openness: str  # its openness, as the catalogue labels it (政务共享, 授权查询)
+    catalogue: str  # the catalogue version that says so
+
+
+def withheld_items(session: Session, kinds: list[ListKind] | None = None) -> list[WithheldItem]:
+    """The items of the publicity lists that the catalogue version in force today keeps off the portal, so that the
+    portal can say which lists it does not publish and why (the catalogue's openness is the rule, not this code)."""
+    try:
+        version = catalog_service.version_on(session, get_clock().today())
+    except NotFound:
+        return []
+    items = {i.code: i for i in catalog_service.items_of(session, version)}
+    return [
+        WithheldItem(kind.title, code, items[code].name, OPENNESS_LABELS.get(items[code].openness, ""), version.version)
+        for kind in kinds or list(LIST_KINDS.values())
+        for code in kind.items
+        if code in items and items[code].openness != "public"
+    ]
 
 
 def publicity_list(
@@ -518,6 +547,9 @@ def publicity_list(
     wanted = [c for c, _ in items]
     if item:
         if item not in public_codes:
+            hidden = next((w for w in withheld_items(session, [kind]) if w.code == item), None)
+            if hidden is not None:
+                raise ValidationFailed(f"“{hidden.name}”的公开属性为“{hidden.openness}”，不向社会公开。")
             raise ValidationFailed(f"信息类别“{item}”不属于本栏目。")
         wanted = [item]
     page = max(1, page)
@@ -553,7 +585,7 @@ def publicity_list(
     codes = _codes(session, [r.entity_id for r in rows if r.entity_id])
     records = [_public_record(r, lookup, subject_code=codes.get(r.entity_id or 0)) for r in rows]
     pages = max(1, -(-total // per_page)) if total else 0
-    return ListPage(kind, records, total, capped, page, pages, items, filters)
+    return ListPage(kind, records, total, capped, page, pages, items, filters, withheld_items(session, [kind]))
 
 
 def _codes(session: Session, entity_ids: list[int]) -> dict[int, str]:
