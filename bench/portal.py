@@ -10,8 +10,9 @@ representatives, document numbers, penalty contents and bases, licence validity)
 and publication deadline from the rules engine (``disclosure.decide_for`` over every item × penalty pattern ×
 licence validity × subject category × decision day), so profiles show what the rules publish. 1,000,000 entities
 and 10,000,000 records take minutes; ``--reuse FILE`` keeps the city in FILE (built there when it does not exist).
-PostgreSQL (``--postgres``) uses the Python generators (``demo`` + ``disclosure/demo.py``), sized by
-``--pg-entities`` and ``--records-per-entity``.
+PostgreSQL (``--postgres URL``): the SQLite city copied into a new database ``xy_bench_portal`` (``COPY``, indexes
+rebuilt), so both backends are measured on the same data; ``--pg-reuse`` measures the copy of an earlier run;
+``--pg-python`` builds it with the Python generators instead (``--pg-entities``, ``--records-per-entity``).
 
 Target (issue #4): with 1,000,000 entities and 10,000,000 records, name search p95 <= 50 ms and profile page
 p95 <= 100 ms on SQLite, single process. Baseline: the same name query as a plain LIKE scan of entity.name (what
@@ -432,7 +433,9 @@ def main() -> None:
     ap.add_argument("--python", action="store_true", help="SQLite city by the Python generators (slow)")
     ap.add_argument("--records-per-entity", type=float, default=10.0, help="Python generators (--python, PostgreSQL)")
     ap.add_argument("--postgres", help="also measure on this PostgreSQL server (a database is created)")
-    ap.add_argument("--pg-entities", type=int, default=100_000, help="entities of the PostgreSQL city")
+    ap.add_argument("--pg-python", action="store_true", help="PostgreSQL city by the Python generators, not a copy")
+    ap.add_argument("--pg-entities", type=int, default=100_000, help="entities of the --pg-python city")
+    ap.add_argument("--pg-reuse", action="store_true", help="measure the PostgreSQL city of an earlier run")
     args = ap.parse_args()
     set_clock(FixedClock(datetime(2026, 11, 28, 10, 0, tzinfo=CHINA_TZ)))
     path = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp()) / "portal-bench.db"
@@ -453,13 +456,22 @@ def main() -> None:
 
         u = make_url(args.postgres)
         name = "xy_bench_portal"
-        with psycopg.connect(
-            host=u.host, port=u.port or 5432, user=u.username, dbname="postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
         pg = u.set(database=name).render_as_string(hide_password=False)
-        build = prepare(pg, args.pg_entities, args.records_per_entity)
+        build = None
+        if not args.pg_reuse:
+            with psycopg.connect(
+                host=u.host, port=u.port or 5432, user=u.username, dbname="postgres", autocommit=True
+            ) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            if args.pg_python:
+                build = prepare(pg, args.pg_entities, args.records_per_entity)
+            else:  # the same city as SQLite's, copied
+                started = time.perf_counter()
+                upgrade(pg)
+                print(f"copying {path} into PostgreSQL …", flush=True)
+                archive.copy_sqlite_to_postgres(str(path), pg)
+                build = time.perf_counter() - started
         report("PostgreSQL", run(pg, args.samples), build)
 
 
