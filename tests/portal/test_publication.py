@@ -375,3 +375,38 @@ def test_key_attention_list_is_not_published_and_the_portal_says_so(
         assert c.get(f"/portal/records/{listed}").status_code == 200
         # A list without withheld items has no note.
         assert "不向社会公开的名单信息" not in c.get("/portal/publicity/penalty").text
+
+
+def test_search_counts_every_match_past_the_first_page(db: Database, settings: Settings) -> None:
+    # The count of a many-hit search is taken from the name index alone when every term has 3+ characters, and
+    # through the entity rows when a 1-2 character term filters them: both count the same entities, capped at 1000.
+    from xinyong.core.identifiers import make_uscc
+
+    with db.session() as s:
+        for n in range(25):
+            subjects.create_entity(
+                s,
+                actor=ACTOR,
+                uscc=make_uscc("9", "1", "230382", f"MA1D{n:04d}"),
+                name=f"密山市兴凯湖第{n + 1}商贸有限公司",
+                category="法人及非法人组织",
+                entity_type="有限责任公司",
+                region_code="230382",
+                status="存续",
+            )
+        subjects.create_entity(
+            s,
+            actor=ACTOR,
+            uscc=make_uscc("9", "1", "230382", "MA1E0001"),
+            name="鸡西市兴凯湖商贸有限公司",
+            category="法人及非法人组织",
+            entity_type="有限责任公司",
+            region_code="230382",
+            status="存续",
+        )
+    with db.session() as s:
+        index_only = portal.search(s, "兴凯湖 商贸有限")
+        assert (index_only.total, index_only.pages, len(index_only.hits)) == (26, 2, 20)
+        filtered = portal.search(s, "密山 兴凯湖")
+        assert (filtered.total, filtered.pages, len(filtered.hits)) == (25, 2, 20)
+        assert len(portal.search(s, "兴凯湖 商贸有限", page=2).hits) == 6

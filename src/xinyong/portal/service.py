@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from xinyong.catalog import service as catalog_service
 from xinyong.catalog.models import CatalogCategory, CatalogItem
@@ -140,7 +140,12 @@ class _Lookup:
     """Catalogue items, categories and departments by id, loaded once per request."""
 
     def __init__(self, session: Session) -> None:
-        self.items = {i.id: i for i in session.execute(select(CatalogItem)).scalars()}
+        # Only the columns every page needs: the items' field lists and roles are JSON, and decoding them for every
+        # item of every catalogue version took 40 % of a profile page at 1,000,000 entities (docs/benchmarks.md).
+        # A record detail needs its item's fields: they load on first access (one item, one query).
+        columns = (CatalogItem.version_id, CatalogItem.code, CatalogItem.name, CatalogItem.category_code)
+        light = load_only(*columns, CatalogItem.nature, CatalogItem.openness)
+        self.items = {i.id: i for i in session.execute(select(CatalogItem).options(light)).scalars()}
         self.categories = {(c.version_id, c.code): c.name for c in session.execute(select(CatalogCategory)).scalars()}
         self.departments = {d.id: d for d in session.execute(select(Department)).scalars()}
         self.public_ids = [i.id for i in self.items.values() if i.openness == "public"]
@@ -303,6 +308,7 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
     """Entity ids matching every term (page), the total (capped) and whether it was capped."""
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {}
+    count_base: str | None = None
     if dialect == "sqlite":
         long_terms = [t for t in terms if len(t) >= 3]
         short_terms = [t for t in terms if len(t) < 3]
@@ -316,6 +322,10 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
             base = "FROM entity_fts JOIN entity e ON e.id = entity_fts.rowid WHERE entity_fts MATCH :m"
             base += "".join(f" AND {c}" for c in likes)
             order = "ORDER BY entity_fts.rowid"
+            if not likes:
+                # Counting needs no entity row: up to 1,001 random entity-page reads cost 15–50 ms on a cold cache
+                # at 1,000,000 entities, the index alone under 1 ms (docs/benchmarks.md, issue #4).
+                count_base = "FROM entity_fts WHERE entity_fts MATCH :m"
         else:
             # 1-2 character terms cannot use trigrams: scan names in id order, stopping at the page.
             base = "FROM entity e WHERE " + " AND ".join(likes)
@@ -347,7 +357,8 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
         return ids, len(ids), False
     total = int(
         session.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) AS hits"), {**params, "cap": COUNT_CAP + 1}
+            text(f"SELECT count(*) FROM (SELECT 1 {count_base or base} LIMIT :cap) AS hits"),
+            {**params, "cap": COUNT_CAP + 1},
         ).scalar_one()
     )
     return ids, min(total, COUNT_CAP), total > COUNT_CAP
