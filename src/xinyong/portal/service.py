@@ -142,7 +142,7 @@ class _Lookup:
     def __init__(self, session: Session) -> None:
         # Only the columns every page needs: the items' field lists and roles are JSON, and decoding them for every
         # item of every catalogue version took 40 % of a profile page at 1,000,000 entities (docs/benchmarks.md).
-        # A record detail needs its item's fields: they load on first access (one item, one query).
+        # A record detail needs its item's fields: they load on first access (that item only, by primary key).
         columns = (CatalogItem.version_id, CatalogItem.code, CatalogItem.name, CatalogItem.category_code)
         light = load_only(*columns, CatalogItem.nature, CatalogItem.openness)
         self.items = {i.id: i for i in session.execute(select(CatalogItem).options(light)).scalars()}
