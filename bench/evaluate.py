@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import archive
 from sqlalchemy import text
 from tests.conftest import initialise
 
@@ -214,13 +215,8 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
         dept_ids = sorted(conn.execute(text("SELECT id FROM department")).scalars())
     assert dept_ids == list(range(dept_ids[0], dept_ids[0] + len(dept_ids)))
     persons = max(1, entities // 3)
-    total = sum(share for _i, share, _s, _f in MIX)
-    bounds, acc = [], 0.0
-    for item, share, _s, _f in MIX:
-        acc += share
-        bounds.append((item, round(acc / total * 1000)))
-    item_case = "CASE " + " ".join(f"WHEN r < {b} THEN '{i}'" for i, b in bounds[:-1]) + f" ELSE '{bounds[-1][0]}' END"
-    id_case = "CASE item " + " ".join(f"WHEN '{i}' THEN {items[i]}" for i, _b in bounds) + " END"
+    case = archive.item_case([(i, share) for i, share, _s, _f in MIX], "((n * 7919) % 1000)", 1000)
+    id_case = "CASE item " + " ".join(f"WHEN '{i}' THEN {items[i]}" for i, *_rest in MIX) + " END"
     fields_case = (
         "CASE item "
         "WHEN 'inspection' THEN CASE WHEN (n * 13) % 5 = 0 THEN '{\"JCJG\": \"发现问题已责令整改\"}' "
@@ -236,8 +232,6 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
         cur = raw.cursor()
         cur.execute("PRAGMA synchronous=OFF")
         cur.execute("PRAGMA cache_size=-1000000")
-        for ix in CREDIT_RECORD_INDEXES:
-            cur.execute(f"DROP INDEX IF EXISTS {ix}")
         seq = "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {})"
         cur.execute(
             seq.format(entities) + " INSERT INTO entity (id, uscc, name, category, entity_type, region_code, "
@@ -256,14 +250,11 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
             f"SELECT n, ((n * 2654435761) % {persons}) + 1, 'legal_rep' FROM seq"
         )
         raw.commit()
-        step = 1_000_000
-        for start in range(0, records, step):
-            count = min(step, records - start)
-            cur.execute(
-                f"WITH RECURSIVE seq(n) AS (SELECT {start + 1} UNION ALL SELECT n + 1 FROM seq "
-                f"WHERE n < {start + count}),"
-                f" picks AS (SELECT n, {item_case.replace('r <', '((n * 7919) % 1000) <')} AS item, "
-                f"(n * 37) % 50 = 0 AS person FROM seq) "
+
+        def statement(first: int, last: int) -> str:
+            return (
+                f"WITH {archive.seq(first, last)},"
+                f" picks AS (SELECT n, {case} AS item, (n * 37) % 50 = 0 AS person FROM seq) "
                 "INSERT INTO credit_record (item_id, item_code, subject_kind, entity_id, person_id, subject_name, "
                 "subject_category, department_id, document_number, decision_date, fields, content_hash, severity, "
                 "status, version, is_current, submitted_at) "
@@ -278,25 +269,8 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
                 "ELSE 'general' END END, CASE WHEN (n * 53) % 100 < 3 THEN 'repaired' ELSE 'valid' END, 1, 1, "
                 f"'{now}' FROM picks"
             )
-            raw.commit()
-            print(f"  … {start + count:,} records ({time.perf_counter() - started:.0f} s)", flush=True)
-        print("  rebuilding indexes …", flush=True)
-        cur.execute("CREATE INDEX ix_credit_record_entity_current ON credit_record (entity_id, is_current)")
-        cur.execute("CREATE INDEX ix_credit_record_person_current ON credit_record (person_id, is_current)")
-        cur.execute(
-            "CREATE INDEX ix_credit_record_dept_deadline ON credit_record (department_id, publication_deadline)"
-        )
-        cur.execute("CREATE INDEX ix_credit_record_item_code ON credit_record (item_code)")
-        cur.execute("CREATE INDEX ix_credit_record_decision_date ON credit_record (decision_date)")
-        cur.execute("CREATE INDEX ix_credit_record_status ON credit_record (status)")
-        cur.execute("CREATE INDEX ix_credit_record_batch_id ON credit_record (batch_id)")
-        cur.execute(
-            "CREATE INDEX ix_credit_record_evaluation ON credit_record "
-            "(entity_id, is_current, status, item_code, severity, decision_date)"
-        )
-        cur.execute("ANALYZE")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        raw.commit()
+
+        archive.insert_records(raw, records, statement, started=started)
     finally:
         raw.close()
     return time.perf_counter() - started

@@ -52,8 +52,13 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
         )
         kinds = dict(s.execute(text("SELECT status, count(*) FROM credit_record GROUP BY status")).all())
         persons = int(s.execute(text("SELECT count(*) FROM credit_record WHERE subject_kind = 'person'")).scalar_one())
+        # The key-attention list is 政务共享 in the catalogue in force (RULES.md §5 gives it no publication basis).
+        watched = set(
+            s.execute(select(CreditRecord.document_number).where(CreditRecord.item_code == "key_attention")).scalars()
+        )
     # The demo city has what the crawl must prove is kept off: revoked records, government-only items, persons.
     assert kinds.get("revoked", 0) > 0 and persons > 0 and len(hidden_docs) > 50 and len(visible) > 100
+    assert watched and watched <= hidden_docs
     # The crawl compares every page with the hidden records' document numbers: make sure they cannot collide.
     visible_docs = set()
     with db.session() as s:
@@ -82,6 +87,8 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
             response = client.get(url)
             assert response.status_code == 200, f"{url}: {response.status_code}"
             body = response.text
+            if url == "/portal/publicity/lists":
+                assert "不向社会公开的名单信息" in body and "重点关注对象名单信息" in body
             assert not _full_id_numbers(body), f"{url} shows an ID number: {_full_id_numbers(body)}"
             leaked = [d for d in hidden_docs if d in body]
             assert not leaked, f"{url} shows records the portal may not show: {leaked[:3]}"
@@ -110,4 +117,5 @@ def test_no_public_page_shows_an_id_number_or_a_record_that_is_not_public(
                     seen.add(path)
                     assert not _full_id_numbers(response.text), f"{path} shows an ID number"
     assert records_seen and records_seen <= visible
+    assert "/portal/publicity/lists" in seen
     assert len(seen) > 200

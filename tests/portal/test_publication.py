@@ -320,3 +320,93 @@ def test_console_explains_which_rule_produced_a_window(db: Database, settings: S
         page = c.get(f"/console/records/{record_id}/window").text
     assert "国办发〔2025〕22号" in page and "严重" in page and "不得通过信用修复提前终止公示" in page
     assert "2029-03-01" in page  # 3 years, ending the day before the corresponding day
+
+
+def test_key_attention_list_is_not_published_and_the_portal_says_so(
+    db: Database, settings: Settings, clock: FixedClock
+) -> None:
+    # RULES.md §5 gives the key-attention list (重点关注对象名单) no publication basis; the catalogue in force marks it
+    # 政务共享. An entry in it stays off every public page and the API, and the list pages say why.
+    shared = {
+        "XDR_MC": "密山市老王烧烤店",
+        "XDR_LB": "个体工商户",
+        "XDR_SHXYM": SHOP,
+        "JDRQ": date(2026, 11, 2),
+        "JDJG": "密山市市场监督管理局",
+        "JDJGDM": AUTHORITY,
+        "SJLY": "密山市市场监督管理局",
+        "SJLYDM": AUTHORITY,
+    }
+    watched = store(
+        db,
+        {**shared, "WSH": "密市监字〔2026〕901号", "NR": "列为食品药品领域重点关注对象"},
+        at(date(2026, 11, 3)),
+        item_code="key_attention",
+    )
+    listed = store(
+        db,
+        {**shared, "WSH": "密市监字〔2026〕902号", "NR": "列入经营异常名录"},
+        at(date(2026, 11, 3)),
+        item_code="abnormal_list",
+    )
+    from xinyong.core.clock import set_clock
+
+    set_clock(clock)
+    with db.session() as s:
+        items = {i.code: i.openness for i in catalog.items_of(s, catalog.version_on(s, clock.today()))}
+        withheld = [w.code for w in portal.withheld_items(s)]
+    assert items["key_attention"] == "government" and withheld == ["key_attention"]
+    with _client(db, settings) as c:
+        lists = c.get("/portal/publicity/lists").text
+        note = re.search(r'<aside class="card notice withheld".*?</aside>', lists, re.S)
+        assert note and "重点关注对象名单信息" in note.group(0) and "政务共享" in note.group(0)
+        assert "本网站不予公示" in note.group(0)
+        assert "密市监字〔2026〕902号" in lists and "密市监字〔2026〕901号" not in lists
+        assert "重点关注对象名单信息" in c.get("/portal").text
+        # Asking for the item by its code is refused in Chinese, not answered with an empty list.
+        refused = c.get("/portal/publicity/lists", params={"item": "key_attention"})
+        assert (
+            refused.status_code == 422 and "“重点关注对象名单信息”的公开属性为“政务共享”，不向社会公开" in refused.text
+        )
+        profile = c.get(f"/portal/entities/{SHOP}").text
+        assert "密市监字〔2026〕902号" in profile and "密市监字〔2026〕901号" not in profile
+        assert "901号" not in c.get(f"/api/v1/subjects/{SHOP}").text
+        assert c.get(f"/portal/records/{watched}").status_code == 404
+        assert c.get(f"/portal/records/{listed}").status_code == 200
+        # A list without withheld items has no note.
+        assert "不向社会公开的名单信息" not in c.get("/portal/publicity/penalty").text
+
+
+def test_search_counts_every_match_past_the_first_page(db: Database, settings: Settings) -> None:
+    # The count of a many-hit search is taken from the name index alone when every term has 3+ characters, and
+    # through the entity rows when a 1-2 character term filters them: both count the same entities, capped at 1000.
+    from xinyong.core.identifiers import make_uscc
+
+    with db.session() as s:
+        for n in range(25):
+            subjects.create_entity(
+                s,
+                actor=ACTOR,
+                uscc=make_uscc("9", "1", "230382", f"MA1D{n:04d}"),
+                name=f"密山市兴凯湖第{n + 1}商贸有限公司",
+                category="法人及非法人组织",
+                entity_type="有限责任公司",
+                region_code="230382",
+                status="存续",
+            )
+        subjects.create_entity(
+            s,
+            actor=ACTOR,
+            uscc=make_uscc("9", "1", "230382", "MA1E0001"),
+            name="鸡西市兴凯湖商贸有限公司",
+            category="法人及非法人组织",
+            entity_type="有限责任公司",
+            region_code="230382",
+            status="存续",
+        )
+    with db.session() as s:
+        index_only = portal.search(s, "兴凯湖 商贸有限")
+        assert (index_only.total, index_only.pages, len(index_only.hits)) == (26, 2, 20)
+        filtered = portal.search(s, "密山 兴凯湖")
+        assert (filtered.total, filtered.pages, len(filtered.hits)) == (25, 2, 20)
+        assert len(portal.search(s, "兴凯湖 商贸有限", page=2).hits) == 6

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from xinyong.catalog import service as catalog_service
 from xinyong.catalog.models import CatalogCategory, CatalogItem
+from xinyong.catalog.schemas import OPENNESS_LABELS
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import NotFound, ValidationFailed
 from xinyong.core.identifiers import InvalidIdentifier, validate_uscc
@@ -139,7 +140,12 @@ class _Lookup:
     """Catalogue items, categories and departments by id, loaded once per request."""
 
     def __init__(self, session: Session) -> None:
-        self.items = {i.id: i for i in session.execute(select(CatalogItem)).scalars()}
+        # Only the columns every page needs: the items' field lists and roles are JSON, and decoding them for every
+        # item of every catalogue version took 40 % of a profile page at 1,000,000 entities (docs/benchmarks.md).
+        # A record detail needs its item's fields: they load on first access (that item only, by primary key).
+        columns = (CatalogItem.version_id, CatalogItem.code, CatalogItem.name, CatalogItem.category_code)
+        light = load_only(*columns, CatalogItem.nature, CatalogItem.openness)
+        self.items = {i.id: i for i in session.execute(select(CatalogItem).options(light)).scalars()}
         self.categories = {(c.version_id, c.code): c.name for c in session.execute(select(CatalogCategory)).scalars()}
         self.departments = {d.id: d for d in session.execute(select(Department)).scalars()}
         self.public_ids = [i.id for i in self.items.values() if i.openness == "public"]
@@ -302,6 +308,7 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
     """Entity ids matching every term (page), the total (capped) and whether it was capped."""
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {}
+    count_base: str | None = None
     if dialect == "sqlite":
         long_terms = [t for t in terms if len(t) >= 3]
         short_terms = [t for t in terms if len(t) < 3]
@@ -315,6 +322,10 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
             base = "FROM entity_fts JOIN entity e ON e.id = entity_fts.rowid WHERE entity_fts MATCH :m"
             base += "".join(f" AND {c}" for c in likes)
             order = "ORDER BY entity_fts.rowid"
+            if not likes:
+                # Counting needs no entity row: up to 1,001 random entity-page reads cost 15–50 ms on a cold cache
+                # at 1,000,000 entities, the index alone under 1 ms (docs/benchmarks.md, issue #4).
+                count_base = "FROM entity_fts WHERE entity_fts MATCH :m"
         else:
             # 1-2 character terms cannot use trigrams: scan names in id order, stopping at the page.
             base = "FROM entity e WHERE " + " AND ".join(likes)
@@ -346,7 +357,8 @@ def _name_ids(session: Session, terms: list[str], *, offset: int, limit: int) ->
         return ids, len(ids), False
     total = int(
         session.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) AS hits"), {**params, "cap": COUNT_CAP + 1}
+            text(f"SELECT count(*) FROM (SELECT 1 {count_base or base} LIMIT :cap) AS hits"),
+            {**params, "cap": COUNT_CAP + 1},
         ).scalar_one()
     )
     return ids, min(total, COUNT_CAP), total > COUNT_CAP
@@ -492,6 +504,34 @@ class ListPage:
     pages: int
     items: list[tuple[str, str]]  # the public catalogue items of this list: (code, name)
     filters: dict[str, str]
+    withheld: list[WithheldItem] = field(default_factory=list)  # items of this list the public does not see
+
+
+@dataclass(frozen=True)
+class WithheldItem:
+    """A catalogue item of a publicity list that the catalogue in force does not open to the public."""
+
+    kind: str  # the list's title
+    code: str
+    name: str
+    openness: str  # its openness, as the catalogue labels it (政务共享, 授权查询)
+    catalogue: str  # the catalogue version that says so
+
+
+def withheld_items(session: Session, kinds: list[ListKind] | None = None) -> list[WithheldItem]:
+    """The items of the publicity lists that the catalogue version in force today keeps off the portal, so that the
+    portal can say which lists it does not publish and why (the catalogue's openness is the rule, not this code)."""
+    try:
+        version = catalog_service.version_on(session, get_clock().today())
+    except NotFound:
+        return []
+    items = {i.code: i for i in catalog_service.items_of(session, version)}
+    return [
+        WithheldItem(kind.title, code, items[code].name, OPENNESS_LABELS.get(items[code].openness, ""), version.version)
+        for kind in kinds or list(LIST_KINDS.values())
+        for code in kind.items
+        if code in items and items[code].openness != "public"
+    ]
 
 
 def publicity_list(
@@ -518,6 +558,9 @@ def publicity_list(
     wanted = [c for c, _ in items]
     if item:
         if item not in public_codes:
+            hidden = next((w for w in withheld_items(session, [kind]) if w.code == item), None)
+            if hidden is not None:
+                raise ValidationFailed(f"“{hidden.name}”的公开属性为“{hidden.openness}”，不向社会公开。")
             raise ValidationFailed(f"信息类别“{item}”不属于本栏目。")
         wanted = [item]
     page = max(1, page)
@@ -553,7 +596,7 @@ def publicity_list(
     codes = _codes(session, [r.entity_id for r in rows if r.entity_id])
     records = [_public_record(r, lookup, subject_code=codes.get(r.entity_id or 0)) for r in rows]
     pages = max(1, -(-total // per_page)) if total else 0
-    return ListPage(kind, records, total, capped, page, pages, items, filters)
+    return ListPage(kind, records, total, capped, page, pages, items, filters, withheld_items(session, [kind]))
 
 
 def _codes(session: Session, entity_ids: list[int]) -> dict[int, str]:

@@ -50,7 +50,12 @@ def home(request: Request, session: DbSession, _: Public) -> HTMLResponse:
     return render(
         request,
         "portal/home.html",
-        {"kinds": list(service.LIST_KINDS.values()), "latest": service.latest(session), "q": ""},
+        {
+            "kinds": list(service.LIST_KINDS.values()),
+            "latest": service.latest(session),
+            "withheld": service.withheld_items(session),
+            "q": "",
+        },
     )
 
 
