@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from xinyong.evaluation.models import EvaluationScratch
 from xinyong.evaluation.schemas import GRADE_RANK, FieldCondition, Indicator, ModelDoc
 from xinyong.records.models import CreditRecord
+from xinyong.records.outcome import covers as outcome_covers
 from xinyong.subjects.models import Entity, Relation
 
 LIST_ITEMS = {  # catalogue item → list code; the lists module (issue 8) will replace this source
@@ -181,8 +182,16 @@ def _match(items: list[str], severities: Sequence[str], cond: FieldCondition | N
     if severities:
         parts.append(c.severity.in_(list(severities)))
     if cond is not None:
-        parts.append(c.fields[cond.field].as_string().in_(cond.in_))
+        if outcome_covers(items, cond.field, cond.in_):
+            parts.append(c.outcome.in_(cond.in_))  # the copy the writer keeps (records.outcome), in the index
+        else:
+            parts.append(c.fields[cond.field].as_string().in_(cond.in_))
     return and_(*parts)
+
+
+def reads_json(ind: Indicator) -> bool:
+    """Whether the indicator's field condition must be read from the records' JSON (not kept in ``outcome``)."""
+    return ind.field is not None and not outcome_covers(ind.items, ind.field.field, ind.field.in_)
 
 
 def _record_filter(doc: ModelDoc, items: set[str]) -> list[ColumnElement[bool]]:
@@ -235,8 +244,10 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     today = bindparam("today", type_=Date)
     sqlite = dialect == "sqlite"
     inds = [i for _d, i in doc.indicators()]
-    plain = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is None]
-    with_field = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is not None]
+    # Field conditions the outcome column answers are scored in the index-only pass with the rest; a field the
+    # writer does not copy (a model may name any) is read from the JSON in a separate pass.
+    plain = [i for i in inds if i.kind == "records" and i.subject == "self" and not reads_json(i)]
+    with_field = [i for i in inds if i.kind == "records" and i.subject == "self" and reads_json(i)]
     related = [i for i in inds if i.kind == "records" and i.subject == "legal_rep"]
     list_inds = [i for i in inds if i.kind == "list"]
     record_overrides = [(o.code, o.when) for o in doc.overrides if o.when.list_code is None]
