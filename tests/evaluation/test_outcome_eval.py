@@ -28,7 +28,8 @@ MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0
 def _company(session: Session, n: int) -> int:
     """Inspected once without problems (+10), one substantiated complaint (-20), one not (0): score 690."""
     uscc = code(n)
-    action(session, "inspection", uscc, f"密市监检〔2026〕{n}号", date(2026, 10, 1), JCFS="双随机抽查", JCJG="未发现问题")
+    inspected = date(2026, 10, 1)
+    action(session, "inspection", uscc, f"密市监检〔2026〕{n}号", inspected, JCFS="双随机抽查", JCJG="未发现问题")
     action(session, "complaint", uscc, f"密市监诉〔2026〕{n}-1号", date(2026, 10, 2), CLJG="属实")
     action(session, "complaint", uscc, f"密市监诉〔2026〕{n}-2号", date(2026, 10, 3), CLJG="不属实")
     return entity(session, uscc).id
