@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -28,10 +29,13 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter, ClauseList, Grouping
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from xinyong.evaluation.models import EvaluationScratch
 from xinyong.evaluation.schemas import GRADE_RANK, FieldCondition, Indicator, ModelDoc
@@ -367,6 +371,37 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     return select(run_id, s2.c.entity_id, s2.c.score, final, final, override), dates
 
 
+def _sql_literal(value: Any) -> ColumnElement[Any] | None:
+    """A constant written into the SQL text (None when the value is not a plain int or str)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    return literal_column("'" + value.replace("'", "''") + "'", String)
+
+
+def inline_constants(stmt: Any) -> Any:
+    """The statement with the model's constants (points, caps, percentages, codes, values) written into its text.
+
+    Only the dates, the run id and the entity ids stay parameters: a one-entity run then sends ten values instead
+    of some 700, which the driver would adapt and PostgreSQL would parse on every execution.
+    """
+
+    def replace(element: Any) -> Any:
+        if not isinstance(element, BindParameter) or element.value is None or element.callable is not None:
+            return None
+        if not isinstance(element.type, Integer | String):  # e.g. a JSON path, which the dialect formats
+            return None
+        if element.expanding:
+            values = [_sql_literal(v) for v in element.value]
+            if not values or any(v is None for v in values):
+                return None
+            return Grouping(ClauseList(*values))
+        return _sql_literal(element.value)
+
+    return replacement_traverse(stmt, {}, replace)
+
+
 _STATEMENTS: dict[tuple[int, str, bool], tuple[ModelDoc, Any, _Dates]] = {}
 
 
@@ -377,6 +412,7 @@ def _fill_statement(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Any,
     if found is not None and found[0] is doc:
         return found[1], found[2]
     select_, dates = scoring_select(doc, dialect, restricted)
+    select_ = inline_constants(select_)
     cols = ["run_id", "entity_id", "score", "rank", "overall_rank", "override_code"]
     stmt = insert(cast(Table, EvaluationScratch.__table__)).from_select(cols, select_)
     if len(_STATEMENTS) > 64:
