@@ -15,12 +15,15 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from tests.conftest import TEST_SECRET
 from tests.evaluation.support import ACTOR, action, code, entity
 
 from xinyong.core.clock import FixedClock
+from xinyong.core.db import Database
+from xinyong.demo import service as demo
 from xinyong.evaluation import engine, service
 from xinyong.records.models import CreditRecord
-from xinyong.records.outcome import OUTCOME_MAX, covers
+from xinyong.records.outcome import OUTCOME_FIELDS, OUTCOME_MAX, covers, outcome_of
 
 MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0019_record_outcome.py"
 
@@ -150,3 +153,19 @@ def test_migration_0019_fills_the_column_for_existing_records(session: Session, 
 def _outcomes_all(session: Session) -> dict[tuple[str, int], str | None]:
     rows = session.execute(select(CreditRecord.document_number, CreditRecord.version, CreditRecord.outcome))
     return {(doc, version): outcome for doc, version, outcome in rows}
+
+
+def test_every_demo_writer_fills_the_column(db: Database, clock: FixedClock) -> None:
+    """The demo city's records (written straight into the table, and by the commitments and inspections demos)."""
+    demo.generate(db, entities=120, secret_key=TEST_SECRET, records_per_entity=3.0)
+    with db.session(write=False) as s:
+        rows = s.execute(
+            select(CreditRecord.item_code, CreditRecord.fields, CreditRecord.outcome).where(
+                CreditRecord.item_code.in_(list(OUTCOME_FIELDS))
+            )
+        ).all()
+    assert {item for item, _f, _o in rows} >= {"inspection"}
+    assert [(item, outcome) for item, fields, outcome in rows] == [
+        (item, outcome_of(item, fields)) for item, fields, _o in rows
+    ]
+    assert any(outcome for _i, _f, outcome in rows)
