@@ -37,7 +37,7 @@ from xinyong.records.outcome import OUTCOME_FIELDS, outcome_of
 
 TODAY = date(2026, 11, 28)
 # item, share of records, severity choices, field JSON choices
-MIX = [
+MIX: list[tuple[str, float, list[str | None], list[str]]] = [
     ("license", 0.33, [None], ["{}"]),
     ("penalty", 0.20, ["minor", "general", "general", "serious"], ["{}"]),
     ("inspection", 0.18, [None], ['{"JCJG": "未发现问题"}'] * 4 + ['{"JCJG": "发现问题已责令整改"}']),
@@ -80,7 +80,7 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
     started = time.perf_counter()
     now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC).replace(tzinfo=None)
     with db.engine.connect() as conn:
-        items = dict(conn.execute(text("SELECT code, id FROM catalog_item")).all())
+        items: dict[str, int] = dict(conn.execute(text("SELECT code, id FROM catalog_item")).tuples().all())
         depts = list(conn.execute(text("SELECT id FROM department")).scalars())
     raw = db.engine.raw_connection()
     try:
@@ -212,7 +212,7 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
     started = time.perf_counter()
     now = "2026-11-28 02:00:00.000000"
     with db.engine.connect() as conn:
-        items = dict(conn.execute(text("SELECT code, id FROM catalog_item")).all())
+        items: dict[str, int] = dict(conn.execute(text("SELECT code, id FROM catalog_item")).tuples().all())
         dept_ids = sorted(conn.execute(text("SELECT id FROM department")).scalars())
     assert dept_ids == list(range(dept_ids[0], dept_ids[0] + len(dept_ids)))
     persons = max(1, entities // 3)

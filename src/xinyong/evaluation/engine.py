@@ -396,10 +396,11 @@ def inline_constants(stmt: Any) -> Any:
             values = [_sql_literal(v) for v in element.value]
             if not values or any(v is None for v in values):
                 return None
-            return Grouping(ClauseList(*values))
+            return Grouping(ClauseList(*[v for v in values if v is not None]))
         return _sql_literal(element.value)
 
-    return replacement_traverse(stmt, {}, replace)
+    traverse: Any = replacement_traverse  # typed for ColumnElement and None; a Select is traversed alike
+    return traverse(stmt, {}, replace)
 
 
 _STATEMENTS: dict[tuple[int, str, bool], tuple[ModelDoc, Any, _Dates]] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, literal, or_, select, union_all
+from sqlalchemy import Table, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from xinyong.core.audit import Actor
@@ -66,7 +66,7 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
     today = get_clock().today()
     c = CreditRecord
     found: list[_Candidate] = []
-    new_record: list[Select[Any]] = []
+    new_record: list[Any] = []  # one SELECT per rule
     new_record_rules: list[WarningRule] = []
     for rule in doc.warnings:
         since = today - timedelta(days=rule.within_days)
@@ -167,7 +167,7 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
                     )
                 )
     if new_record:
-        stmt = new_record[0] if len(new_record) == 1 else union_all(*new_record)
+        stmt: Any = new_record[0] if len(new_record) == 1 else union_all(*new_record)
         for number, rid, rec_entity, dept_id, item, doc_no, decided in session.execute(stmt):
             found.append(
                 _Candidate(
