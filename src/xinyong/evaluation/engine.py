@@ -413,7 +413,9 @@ def _fill_statement(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Any,
     if found is not None and found[0] is doc:
         return found[1], found[2]
     select_, dates = scoring_select(doc, dialect, restricted)
-    select_ = inline_constants(select_)
+    if restricted:
+        # A run over a few entities is dominated by per-execution costs (and a full run gains nothing from it).
+        select_ = inline_constants(select_)
     cols = ["run_id", "entity_id", "score", "rank", "overall_rank", "override_code"]
     stmt = insert(cast(Table, EvaluationScratch.__table__)).from_select(cols, select_)
     if len(_STATEMENTS) > 64:
