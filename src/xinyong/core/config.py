@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     anchor_on_startup: bool = True
     # The largest request body accepted at all (uploads of 1,000,000-row files are about 450 MB).
     max_request_mb: int = 1100
+    # A bearer token, once resolved, is remembered by the process this many seconds (0 = never): a revocation or
+    # any change of a token, API client or department clears the memory of this process at once, other processes
+    # of the same deployment see it at the latest after this delay.
+    token_cache_seconds: float = 5.0
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
