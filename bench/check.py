@@ -46,6 +46,7 @@ from xinyong.core.db import Database, upgrade
 from xinyong.demo import service as demo
 from xinyong.lists.models import Ban, ListEntry
 from xinyong.lists.rules import load_rules
+from xinyong.lists.service import classify_code
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person, Relation
 
@@ -293,7 +294,12 @@ def main() -> None:
     mix, sizes = subjects_for(url, args.requests)
     rng = random.Random(10)
     matters = list(load_rules().matters)
-    bodies = [{"subject": s, "matter": rng.choice(matters)} for s in mix]
+    # A natural person is checked with a purpose and a legal basis (RULES §9); the check registers the query.
+    stated = {"purpose": "政府采购供应商资格审查", "basis": "pipl-13-1-3"}
+    bodies = [
+        {"subject": s, "matter": rng.choice(matters), **(stated if classify_code(s)[0] == "person" else {})}
+        for s in mix
+    ]
     headers = {"Authorization": f"Bearer {sizes.pop('token')}"}
     print("size:", ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
 

@@ -13,8 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import service as accounts
 from xinyong.checks import service
-from xinyong.checks.models import CreditCheck
-from xinyong.checks.writer import writer_of
+from xinyong.checks.writer import COLUMNS, writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -109,7 +108,7 @@ def run_check(
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
         )
-    row = {c.key: getattr(check, c.key) for c in _COLUMNS}
+    row = {c.key: getattr(check, c.key) for c in COLUMNS}
     then = None
     if check.person_id is not None:  # a natural person: purpose and basis or authorisation, registered
 
@@ -129,9 +128,6 @@ def run_check(
     # The query log row, committed (with those of concurrent checks) before the answer leaves.
     writer_of(request.app.state).write(row, then)
     return Response(orjson.dumps(service.check_json(check)), status_code=201, media_type="application/json")
-
-
-_COLUMNS = [c for c in CreditCheck.__table__.columns if c.key != "id"]
 
 
 @router.get("/checks/statistics", summary="信用核查统计")

@@ -14,13 +14,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
 from xinyong.checks.models import CreditCheck
-from xinyong.core.db import Database
+from xinyong.core.db import Database, Prepared
 
 AfterInsert = Callable[[Session], None]
+COLUMNS = [c for c in CreditCheck.__table__.columns if c.key != "id"]
+_INSERT = Prepared(insert(CreditCheck).values({c.key: bindparam(c.key, type_=c.type) for c in COLUMNS}))
 
 
 class _Pending:
@@ -61,13 +63,13 @@ class CheckWriter:
             with self.db.session() as session:
                 plain = [p.row for p in batch if p.then is None]
                 if plain:
-                    session.execute(insert(CreditCheck), plain)
+                    _INSERT.execute_many(session, plain)
                 for p in batch:
                     if p.then is None:
                         continue
                     try:
                         with session.begin_nested():
-                            session.execute(insert(CreditCheck), [p.row])
+                            _INSERT.execute_many(session, [p.row])
                             p.then(session)
                     except Exception as exc:  # refused (e.g. no purpose stated): this check only
                         p.error = exc
