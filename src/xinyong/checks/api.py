@@ -99,9 +99,9 @@ def run_check(
     """Grade, active list entries and bans with basis and dates, the measures for this matter, the conclusion."""
     db = get_database(request)
     settings: Settings = request.app.state.settings
-    with db.session(write=False) as session:
+    with db.engine.connect() as conn:  # reads only: a plain connection, no unit of work
         check = service.compute_check(
-            session,
+            conn,
             subject=body.subject,
             matter=body.matter,
             department_id=principal.department_id,

@@ -29,7 +29,7 @@ from xinyong.lists.rules import ListRules, Measure, load_rules
 from xinyong.subjects.models import Department, Entity, Person
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
-GradeProvider = Callable[[Session, int], GradeInfo | None]
+GradeProvider = Callable[[Any, int], GradeInfo | None]  # (session or connection, entity id)
 
 OUTCOMES = {"approved": "准予办理", "restricted": "依法限制后办理", "refused": "不予办理"}
 EFFECT_ORDER = {"deny": 0, "restrict": 1, "incentive": 2}
@@ -199,7 +199,7 @@ def _ban_dict(ban: Any, rules: ListRules) -> dict[str, Any]:
 
 
 def compute_check(
-    session: Session,
+    session: Session | Connection,
     *,
     subject: str,
     matter: str,
@@ -217,7 +217,7 @@ def compute_check(
         raise ValidationFailed(f"办理事项（matter）：{reason}", details=[{"field": "matter", "reason": reason}])
     kind, number = lists_service.classify_code(subject)
     today = get_clock().today()
-    conn = session.connection()  # taken once: every lookup runs on it (one snapshot)
+    conn = session.connection() if isinstance(session, Session) else session  # every lookup on it: one snapshot
     entity_id = person_id = None
     subject_json: dict[str, Any]
     if kind == "entity":
@@ -315,7 +315,7 @@ def run_check(
 _DEPARTMENT_CODES: dict[int, str] = {}
 
 
-def _department_code(session: Session, department_id: int | None) -> str | None:
+def _department_code(session: Session | Connection, department_id: int | None) -> str | None:
     """A department's code (codes never change once issued, so they are remembered for the process)."""
     if department_id is None:
         return None

@@ -72,9 +72,13 @@ def _install_sqlite_hooks(engine: Engine, *, immediate: bool) -> None:
         cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight on the DBAPI connection: through ``exec_driver_sql`` this one statement cost a quarter of a
+        # millisecond of SQLAlchemy's execution machinery, twice for every request that reads and then writes.
+        conn.connection.dbapi_connection.execute(begin)
 
 
 def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> Engine:
