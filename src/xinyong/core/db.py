@@ -179,9 +179,9 @@ class Prepared:
 
     def __init__(self, stmt: Any) -> None:
         self.stmt = stmt
-        self._compiled: dict[str, tuple[str, list[tuple[str, Any, Any]], list[Any], Any, bool]] = {}
+        self._compiled: dict[str, tuple[str, list[tuple[str, str, Any, Any]], list[Any], Any, bool]] = {}
 
-    def _for(self, dialect: Dialect) -> tuple[str, list[tuple[str, Any, Any]], list[Any], Any, bool]:
+    def _for(self, dialect: Dialect) -> tuple[str, list[tuple[str, str, Any, Any]], list[Any], Any, bool]:
         found = self._compiled.get(dialect.name)
         if found is None:
             from collections import namedtuple
@@ -192,7 +192,7 @@ class Prepared:
             for name in names:
                 bind = compiled.binds[name]
                 default = None if bind.callable is not None or bind.required else bind.value
-                binds.append((bind.key, default, bind.type._cached_bind_processor(dialect)))
+                binds.append((name, bind.key, default, bind.type._cached_bind_processor(dialect)))
             columns = list(getattr(self.stmt, "selected_columns", []))
             processors = [c.type._cached_result_processor(dialect, None) for c in columns]
             row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
@@ -200,9 +200,9 @@ class Prepared:
             self._compiled[dialect.name] = found
         return found
 
-    def _params(self, binds: list[tuple[str, Any, Any]], positional: bool, values: dict[str, Any]) -> Any:
+    def _params(self, binds: list[tuple[str, str, Any, Any]], positional: bool, values: dict[str, Any]) -> Any:
         out = []
-        for key, default, process in binds:
+        for _name, key, default, process in binds:
             value = values.get(key, default)
             out.append(process(value) if process is not None and value is not None else value)
         return tuple(out) if positional else {b[0]: v for b, v in zip(binds, out, strict=True)}
