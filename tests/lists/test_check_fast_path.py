@@ -3,6 +3,7 @@ and every answered check has its row committed, concurrent checks included (rows
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -38,7 +39,10 @@ def test_a_revoked_token_is_refused_on_the_next_check_although_remembered(client
     with db.session() as s:
         entity(s, 1)
     token = make_token(db, "operator")
-    assert _check(client, token).status_code == 201
+    first = _check(client, token)
+    assert first.status_code == 201 and first.headers["content-type"] == "application/json"
+    # The answer is byte for byte what the JSON encoder of the contract's responses writes.
+    assert first.content == json.dumps(first.json(), ensure_ascii=False, separators=(",", ":")).encode()
     assert _check(client, token).status_code == 201  # now answered from the process's memory of the token
     assert accounts.remembered_principal(token, ip=None) is not None
     with db.session() as s:

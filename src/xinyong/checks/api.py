@@ -99,7 +99,7 @@ def run_check(
     """Grade, active list entries and bans with basis and dates, the measures for this matter, the conclusion."""
     db = get_database(request)
     settings: Settings = request.app.state.settings
-    with db.engine.connect() as conn:  # reads only: a plain connection, no unit of work
+    with db.engine.connect() as conn, conn.begin():  # reads only (one snapshot): no unit of work needed
         check = service.compute_check(
             conn,
             subject=body.subject,

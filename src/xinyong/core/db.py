@@ -210,7 +210,7 @@ class Prepared:
     def rows(self, session: Session | Connection, values: dict[str, Any] | None = None) -> list[Any]:
         """Every result row (a named tuple of the selected columns); on the session's connection (or a connection
         taken once from it with ``session.connection()``, which saves a little per statement)."""
-        conn = session.connection() if isinstance(session, Session) else session
+        conn = _connection(session)
         sql, binds, processors, row, positional = self._for(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -230,10 +230,19 @@ class Prepared:
 
     def execute_many(self, session: Session | Connection, rows: list[dict[str, Any]]) -> None:
         """Run a statement (an INSERT) once per parameter set, in one DBAPI call."""
-        conn = session.connection() if isinstance(session, Session) else session
+        conn = _connection(session)
         sql, binds, _processors, _row, positional = self._for(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(sql, [self._params(binds, positional, r) for r in rows])
         finally:
             cursor.close()
+
+
+def _connection(target: Session | Connection) -> Connection:
+    """The connection to run a prepared statement on, in a transaction (begun as SQLAlchemy's autobegin would)."""
+    if isinstance(target, Session):
+        return target.connection()
+    if not target.in_transaction():
+        target.begin()
+    return target
