@@ -112,14 +112,17 @@ def run_check(
     then = None
     if check.person_id is not None:  # a natural person: purpose and basis or authorisation, registered
 
+        # The person as the check found it (id, name, masked number: all the registration needs), not reloaded.
+        shown = check.result["subject"]
+        person = Person(id=check.person_id, name=shown["name"], id_masked=shown["code"])
+
         def then(session: Session) -> None:
-            person = session.get(Person, check.person_id)
             extra = body.model_dump(include={"purpose", "basis", "authorisation"})
             privacy_service.gate(
                 session,
                 request,
                 principal,
-                [person] if person else [],
+                [person],
                 ["checks"],
                 extra=extra,
                 reference=f"check:{check.code}",
