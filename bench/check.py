@@ -82,7 +82,7 @@ def prepare(url: str, entities: int, per_entity: float, listed_share: float) -> 
         ids = list(s.execute(select(Entity.id, Entity.name, Entity.uscc)).all())
         dept = subjects_service.department_by_code(s, "scjg")
         chosen = rng.sample(ids, int(len(ids) * listed_share))
-        entries = []
+        entries: list[dict[str, Any]] = []
         for i, (eid, name, uscc) in enumerate(chosen):
             list_type = ("serious", "key_attention", "abnormal", "red")[i % 4]
             entries.append(

@@ -71,7 +71,7 @@ def _resolve_principal(request: Request) -> Principal:
 async def _check_principal(request: Request, _csrf: Annotated[None, Depends(csrf_protect)]) -> Principal:
     """The caller: a bearer token this process resolved in the last seconds without any database work, otherwise
     resolved in a read-only unit of work (a POST would otherwise take the write lock at once)."""
-    principal = getattr(request.state, "principal", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
     auth = request.headers.get("authorization", "")
     if principal is None and auth[:7].lower() == "bearer ":
         principal = accounts.remembered_principal(auth[7:].strip(), ip=client_ip(request))
@@ -111,7 +111,6 @@ def run_check(
     row = {c.key: getattr(check, c.key) for c in COLUMNS}
     then = None
     if check.person_id is not None:  # a natural person: purpose and basis or authorisation, registered
-
         # The person as the check found it (id, name, masked number: all the registration needs), not reloaded.
         shown = check.result["subject"]
         person = Person(id=check.person_id, name=shown["name"], id_masked=shown["code"])

@@ -79,10 +79,10 @@ def get_principal(request: Request, session: DbSession) -> Principal:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         ttl = get_settings_dep(request).token_cache_seconds
-        found = accounts.principal_for_bearer(session, auth[7:].strip(), ip=ip, ttl=ttl)
-        if found is None:
+        bearer = accounts.principal_for_bearer(session, auth[7:].strip(), ip=ip, ttl=ttl)
+        if bearer is None:
             raise NotAuthenticated("访问令牌无效、已过期或已被吊销。")
-        principal = found
+        principal = bearer
         request.state.via_token = True
     elif token := request.cookies.get(SESSION_COOKIE):
         settings = get_settings_dep(request)
