@@ -12,6 +12,7 @@ evaluation reads only the columns it scores on), with the catalogue's item mix, 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -19,21 +20,25 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import archive
-from sqlalchemy import text
+from sqlalchemy import Index, Table, text
+from sqlalchemy.schema import CreateIndex
 from tests.conftest import initialise
 
 import xinyong.models  # noqa: F401  (every mapper known)
 from xinyong.core.audit import Actor
 from xinyong.core.db import Database
 from xinyong.evaluation import service
+from xinyong.records.models import CreditRecord
+from xinyong.records.outcome import OUTCOME_FIELDS, outcome_of
 
 TODAY = date(2026, 11, 28)
 # item, share of records, severity choices, field JSON choices
-MIX = [
+MIX: list[tuple[str, float, list[str | None], list[str]]] = [
     ("license", 0.33, [None], ["{}"]),
     ("penalty", 0.20, ["minor", "general", "general", "serious"], ["{}"]),
     ("inspection", 0.18, [None], ['{"JCJG": "未发现问题"}'] * 4 + ['{"JCJG": "发现问题已责令整改"}']),
@@ -52,16 +57,22 @@ MIX = [
     ("confirmation", 0.002, [None], ["{}"]),
 ]
 PERSON_SHARE = 0.02  # records about natural persons (some of them legal representatives)
-CREDIT_RECORD_INDEXES = [
-    "ix_credit_record_entity_current",
-    "ix_credit_record_person_current",
-    "ix_credit_record_dept_deadline",
-    "ix_credit_record_item_code",
-    "ix_credit_record_decision_date",
-    "ix_credit_record_status",
-    "ix_credit_record_batch_id",
-    "ix_credit_record_evaluation",
-]
+# Indexes dropped before the bulk load and rebuilt from the models afterwards (the names of older revisions too).
+LEGACY_INDEXES = ["ix_credit_record_entity_current", "ix_credit_record_item_code", "ix_credit_record_status"]
+
+
+def _record_indexes() -> list[Index]:
+    return sorted(cast(Table, CreditRecord.__table__).indexes, key=lambda ix: str(ix.name))
+
+
+def _drop_indexes(cur: Any) -> None:
+    for name in [*LEGACY_INDEXES, *(str(ix.name) for ix in _record_indexes())]:
+        cur.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _create_indexes(cur: Any, db: Database) -> None:
+    for ix in _record_indexes():
+        cur.execute(str(CreateIndex(ix).compile(dialect=db.engine.dialect)))
 
 
 def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
@@ -70,7 +81,7 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
     started = time.perf_counter()
     now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC).replace(tzinfo=None)
     with db.engine.connect() as conn:
-        items = dict(conn.execute(text("SELECT code, id FROM catalog_item")).all())
+        items: dict[str, int] = dict(conn.execute(text("SELECT code, id FROM catalog_item")).tuples().all())
         depts = list(conn.execute(text("SELECT id FROM department")).scalars())
     raw = db.engine.raw_connection()
     try:
@@ -79,8 +90,7 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
         if sqlite:
             cur.execute("PRAGMA synchronous=OFF")
             cur.execute("PRAGMA cache_size=-1000000")
-            for ix in CREDIT_RECORD_INDEXES:
-                cur.execute(f"DROP INDEX IF EXISTS {ix}")
+        _drop_indexes(cur)
         ph = "?" if sqlite else "%s"
         statuses = ["存续"] * 90 + ["在业"] * 6 + ["吊销", "注销", "歇业", "迁出"]
         day0 = date(1995, 1, 1).toordinal()
@@ -140,9 +150,11 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
             cum.append(total)
         cols = (
             "item_id, item_code, subject_kind, entity_id, person_id, subject_name, subject_category, department_id, "
-            "document_number, decision_date, fields, content_hash, severity, status, version, is_current, submitted_at"
+            "document_number, decision_date, fields, content_hash, severity, status, version, is_current, "
+            "submitted_at, outcome"
         )
-        sql_c = f"INSERT INTO credit_record ({cols}) VALUES ({', '.join([ph] * 17)})"
+        sql_c = f"INSERT INTO credit_record ({cols}) VALUES ({', '.join([ph] * 18)})"
+        outcomes = {f: outcome_of(item, json.loads(f)) for item, _s, _v, fs in MIX for f in fs}
         recent = TODAY.toordinal() - 6 * 365
         for n in range(1, records + 1):
             x = rng.random() * total
@@ -151,6 +163,7 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
                 k += 1
             item, _share, sevs, fields = MIX[k]
             person = rng.random() < PERSON_SHARE
+            values = rng.choice(fields)
             batch.append(
                 (
                     items[item],
@@ -163,13 +176,14 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
                     depts[n * len(depts) // (records + 1)],
                     f"{n:010d}",
                     date.fromordinal(recent + rng.randrange(6 * 365)),
-                    rng.choice(fields),
+                    values,
                     "",
                     rng.choice(sevs),
                     "valid" if rng.random() < 0.97 else "repaired",
                     1,
                     True,
                     now,
+                    outcomes[values],
                 )
             )
             if len(batch) >= 100_000:
@@ -180,21 +194,9 @@ def generate(db: Database, entities: int, records: int, seed: int = 6) -> float:
         if batch:
             flush(sql_c)
         raw.commit()
+        print("  rebuilding indexes …", flush=True)
+        _create_indexes(cur, db)
         if sqlite:
-            print("  rebuilding indexes …", flush=True)
-            cur.execute("CREATE INDEX ix_credit_record_entity_current ON credit_record (entity_id, is_current)")
-            cur.execute("CREATE INDEX ix_credit_record_person_current ON credit_record (person_id, is_current)")
-            cur.execute(
-                "CREATE INDEX ix_credit_record_dept_deadline ON credit_record (department_id, publication_deadline)"
-            )
-            cur.execute("CREATE INDEX ix_credit_record_item_code ON credit_record (item_code)")
-            cur.execute("CREATE INDEX ix_credit_record_decision_date ON credit_record (decision_date)")
-            cur.execute("CREATE INDEX ix_credit_record_status ON credit_record (status)")
-            cur.execute("CREATE INDEX ix_credit_record_batch_id ON credit_record (batch_id)")
-            cur.execute(
-                "CREATE INDEX ix_credit_record_evaluation ON credit_record "
-                "(entity_id, is_current, status, item_code, severity, decision_date)"
-            )
             cur.execute("ANALYZE")
             cur.execute("PRAGMA synchronous=NORMAL")
         else:
@@ -211,7 +213,7 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
     started = time.perf_counter()
     now = "2026-11-28 02:00:00.000000"
     with db.engine.connect() as conn:
-        items = dict(conn.execute(text("SELECT code, id FROM catalog_item")).all())
+        items: dict[str, int] = dict(conn.execute(text("SELECT code, id FROM catalog_item")).tuples().all())
         dept_ids = sorted(conn.execute(text("SELECT id FROM department")).scalars())
     assert dept_ids == list(range(dept_ids[0], dept_ids[0] + len(dept_ids)))
     persons = max(1, entities // 3)
@@ -227,6 +229,9 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
         'ELSE \'{"LXZT": "全部履行"}\' END '
         "ELSE '{}' END"
     )
+    # The outcome column as the writer fills it (records.outcome): the value of the item's outcome field.
+    outcome_items = ", ".join(f"'{i}'" for i in OUTCOME_FIELDS)
+    outcome_case = " ".join(f"WHEN '{i}' THEN '{f}'" for i, f in OUTCOME_FIELDS.items())
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -257,7 +262,7 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
                 f" picks AS (SELECT n, {case} AS item, (n * 37) % 50 = 0 AS person FROM seq) "
                 "INSERT INTO credit_record (item_id, item_code, subject_kind, entity_id, person_id, subject_name, "
                 "subject_category, department_id, document_number, decision_date, fields, content_hash, severity, "
-                "status, version, is_current, submitted_at) "
+                "status, version, is_current, submitted_at, outcome) "
                 f"SELECT {id_case}, item, CASE WHEN person THEN 'person' ELSE 'entity' END, "
                 f"CASE WHEN person THEN NULL ELSE ((n * 2654435761) % {entities}) + 1 END, "
                 f"CASE WHEN person THEN ((n * 40503) % {persons}) + 1 END, '', "
@@ -267,7 +272,8 @@ def generate_sqlite(db: Database, entities: int, records: int) -> float:
                 f"{fields_case}, '', "
                 "CASE WHEN item = 'penalty' THEN CASE (n * 31) % 4 WHEN 0 THEN 'minor' WHEN 3 THEN 'serious' "
                 "ELSE 'general' END END, CASE WHEN (n * 53) % 100 < 3 THEN 'repaired' ELSE 'valid' END, 1, 1, "
-                f"'{now}' FROM picks"
+                f"'{now}', CASE WHEN item IN ({outcome_items}) THEN json_extract({fields_case}, '$.' || "
+                f"CASE item {outcome_case} END) END FROM picks"
             )
 
         archive.insert_records(raw, records, statement, started=started)

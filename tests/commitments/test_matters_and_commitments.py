@@ -296,6 +296,9 @@ def test_full_fulfilment_versions_the_record_without_a_breach(session: Session, 
     record = session.get(CreditRecord, c.record_id)
     assert record is not None and record.id != first_record and record.version == 2
     assert record.fields["LXZT"] == "全部履行"
+    # The fulfilment the evaluation scores on is kept beside the JSON (records.outcome); the first version had none.
+    first = session.get(CreditRecord, first_record)
+    assert record.outcome == "全部履行" and first is not None and first.outcome is None
     items = [r.item_code for r in records_service.subject_records(session, entity_id=company.id)]
     assert items == ["commitment"]
     assert service.fulfilment_label(c) == "全部履行"

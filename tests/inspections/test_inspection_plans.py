@@ -313,6 +313,7 @@ def test_result_becomes_a_published_inspection_record_with_deadline_across_the_h
     assert service.overdue_results(s) == []
     stored = s.execute(select(CreditRecord).where(CreditRecord.id == task.record_id)).scalar_one()
     assert stored.entity_id == task.entity_id
+    assert stored.outcome == "发现问题已责令整改"  # the result the evaluation scores on, kept beside the JSON
 
 
 def test_only_the_team_records_a_result_and_targeted_inspections_are_separate(library: Session) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import time
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.accounts.models import ApiToken, LoginAttempt, User, WebSession
@@ -329,6 +333,75 @@ def principal_for_token(row: ApiToken, *, ip: str | None = None, client_rate: in
     )
 
 
+# Bearer tokens resolved recently, by the digest of the token: (principal without the caller's address, valid until
+# (monotonic seconds), the token's own expiry). Only live tokens are remembered; the check of the expiry is repeated
+# on every use, and any change to a token, an API client or a department empties the memory when it is committed.
+_TOKEN_CACHE: dict[str, tuple[Principal, float, datetime | None]] = {}
+_TOKEN_CACHE_LOCK = threading.Lock()
+_TOKEN_CACHE_MAX = 10_000
+
+
+def clear_token_cache() -> None:
+    """Forget every remembered token (after a revocation or a change of token, client or department)."""
+    with _TOKEN_CACHE_LOCK:
+        _TOKEN_CACHE.clear()
+
+
+def remembered_principal(token: str, *, ip: str | None) -> Principal | None:
+    """The principal of a bearer token this process resolved less than ``token_cache_seconds`` ago and that has not
+    expired since, else None (unknown, stale or expired: resolve it with ``principal_for_bearer``)."""
+    key = digest(token)
+    found = _TOKEN_CACHE.get(key)
+    if found is None:
+        return None
+    principal, until, expires_at = found
+    if time.monotonic() < until and (expires_at is None or expires_at > get_clock().now()):
+        return replace(principal, ip=ip)
+    with _TOKEN_CACHE_LOCK:
+        _TOKEN_CACHE.pop(key, None)
+    return None
+
+
+def principal_for_bearer(session: Session, token: str, *, ip: str | None, ttl: float) -> Principal | None:
+    """The principal of a live bearer token (remembered for ``ttl`` seconds), or None."""
+    remembered = remembered_principal(token, ip=ip)
+    if remembered is not None:
+        return remembered
+    resolved = resolve_token_and_client(session, token)
+    if resolved is None:
+        return None
+    row, rate = resolved
+    principal = principal_for_token(row, client_rate=rate)
+    if ttl > 0:
+        with _TOKEN_CACHE_LOCK:
+            if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+                _TOKEN_CACHE.clear()
+            _TOKEN_CACHE[digest(token)] = (principal, time.monotonic() + ttl, row.expires_at)
+    return replace(principal, ip=ip)
+
+
+def _mark_token_change(_mapper: Any, _connection: Any, target: Any) -> None:
+    clear_token_cache()  # at once (this process's other requests) and again when the change is committed
+    session = object_session(target)
+    if session is not None:
+        session.info["token_cache_stale"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_on_commit(session: Session) -> None:
+    if session.info.pop("token_cache_stale", False):
+        clear_token_cache()
+
+
+def _watch_token_changes() -> None:
+    from xinyong.exchange.models import ApiClient
+    from xinyong.subjects.models import Department
+
+    for model in (ApiToken, ApiClient, Department):
+        for name in ("after_insert", "after_update", "after_delete"):
+            event.listen(model, name, _mark_token_change)
+
+
 def revoke_token(session: Session, *, token_id: int, actor: Actor) -> ApiToken:
     """Revoke a token at once."""
     row = session.get(ApiToken, token_id)
@@ -373,3 +446,6 @@ def list_users(session: Session) -> list[User]:
 def list_tokens(session: Session) -> list[ApiToken]:
     """Every token, newest first."""
     return list(session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars())
+
+
+_watch_token_changes()

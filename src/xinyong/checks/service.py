@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.checks.models import ApprovalReport, CreditCheck
@@ -18,6 +19,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
+from xinyong.core.db import Prepared
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
 from xinyong.exchange import outbox
@@ -27,30 +29,29 @@ from xinyong.lists.rules import ListRules, Measure, load_rules
 from xinyong.subjects.models import Department, Entity, Person
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
-GradeProvider = Callable[[Session, int], GradeInfo | None]
+GradeProvider = Callable[[Any, int], GradeInfo | None]  # (session or connection, entity id)
 
 OUTCOMES = {"approved": "准予办理", "restricted": "依法限制后办理", "refused": "不予办理"}
 EFFECT_ORDER = {"deny": 0, "restrict": 1, "incentive": 2}
 
 
-def subject_grade(session: Session, entity_id: int) -> GradeInfo | None:
+def subject_grade(session: Session | Connection, entity_id: int) -> GradeInfo | None:
     """The entity's grades from the evaluation, or None when it has not been graded.
 
     ``{"overall": A–D, "public": the public credit evaluation grade, "model": version, "domains": {domain code:
     grade}}``; ``domains`` lists the domains where an industry evaluation changed the grade, every other domain has
     the public grade. Two primary-key lookups, so a check stays fast.
     """
-    from xinyong.evaluation.models import DomainGrade, EntityGrade
-
-    current = session.get(EntityGrade, entity_id)
+    if isinstance(session, Session):
+        session = session.connection()
+    current = _GRADE.first(session, {"id": entity_id})
     if current is None:
         return None
-    rows = session.execute(select(DomainGrade.domain_code, DomainGrade.grade).where(DomainGrade.entity_id == entity_id))
     return {
         "overall": current.overall_grade,
         "public": current.grade,
         "model": current.model_version,
-        "domains": {code: grade for code, grade in rows},
+        "domains": {r.domain_code: r.grade for r in _DOMAIN_GRADES.rows(session, {"id": entity_id})},
     }
 
 
@@ -96,11 +97,13 @@ def measure_json(m: Measure) -> dict[str, Any]:
     }
 
 
-# The check is on every approval's path: its queries are built once (bound parameters, compiled once by
-# SQLAlchemy's cache) and return plain rows, not ORM objects.
-_ENTITY = select(Entity.id, Entity.name, Entity.uscc).where(Entity.uscc == bindparam("code"))
-_PERSON = select(Person.id, Person.name, Person.id_masked).where(
-    Person.id_type == "身份证", Person.id_index == bindparam("index")
+# The check is on every approval's path: its queries are compiled once and run on the unit of work's own DBAPI
+# connection (``Prepared``), returning plain rows, not ORM objects.
+_ENTITY = Prepared(select(Entity.id, Entity.name, Entity.uscc).where(Entity.uscc == bindparam("code")))
+_PERSON = Prepared(
+    select(Person.id, Person.name, Person.id_masked).where(
+        Person.id_type == "身份证", Person.id_index == bindparam("index")
+    )
 )
 _ENTRY_COLUMNS = (
     ListEntry.list_type,
@@ -119,29 +122,64 @@ _ENTRY_FILTER = (
     ListEntry.published_on <= bindparam("today"),
     or_(ListEntry.ends_on.is_(None), ListEntry.ends_on >= bindparam("today")),
 )
-_ENTRIES_OF_ENTITY = (
+_ENTRIES_OF_ENTITY = Prepared(
     select(*_ENTRY_COLUMNS)
     .join(Department, Department.id == ListEntry.department_id)
     .where(ListEntry.entity_id == bindparam("sid"), *_ENTRY_FILTER)
     .order_by(ListEntry.published_on.desc())
 )
-_ENTRIES_OF_PERSON = (
+_ENTRIES_OF_PERSON = Prepared(
     select(*_ENTRY_COLUMNS)
     .join(Department, Department.id == ListEntry.department_id)
     .where(ListEntry.person_id == bindparam("sid"), *_ENTRY_FILTER)
     .order_by(ListEntry.published_on.desc())
+)
+_BAN_COLUMNS = (
+    Ban.id,
+    Ban.subject_name,
+    Ban.scope,
+    Ban.domain,
+    Ban.content,
+    Ban.basis,
+    Ban.document_number,
+    Department.name.label("department"),
+    Ban.starts_on,
+    Ban.ends_on,
 )
 _BAN_FILTER = (
     Ban.starts_on <= bindparam("today"),
     or_(Ban.ends_on.is_(None), Ban.ends_on >= bindparam("today")),
     Ban.revoked_on.is_(None),
 )
-_BANS_OF_ENTITY = select(Ban).where(Ban.entity_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
-_BANS_OF_PERSON = select(Ban).where(Ban.person_id == bindparam("sid"), *_BAN_FILTER).order_by(Ban.starts_on.desc())
+_BANS_OF_ENTITY = Prepared(
+    select(*_BAN_COLUMNS)
+    .outerjoin(Department, Department.id == Ban.department_id)
+    .where(Ban.entity_id == bindparam("sid"), *_BAN_FILTER)
+    .order_by(Ban.starts_on.desc())
+)
+_BANS_OF_PERSON = Prepared(
+    select(*_BAN_COLUMNS)
+    .outerjoin(Department, Department.id == Ban.department_id)
+    .where(Ban.person_id == bindparam("sid"), *_BAN_FILTER)
+    .order_by(Ban.starts_on.desc())
+)
 _DEPARTMENT_CODE = select(Department.code).where(Department.id == bindparam("id"))
 
 
-def _ban_dict(ban: Ban, rules: ListRules, department: str) -> dict[str, Any]:
+def _grade_queries() -> tuple[Prepared, Prepared]:
+    from xinyong.evaluation.models import DomainGrade, EntityGrade
+
+    current = select(EntityGrade.overall_grade, EntityGrade.grade, EntityGrade.model_version).where(
+        EntityGrade.entity_id == bindparam("id")
+    )
+    domains = select(DomainGrade.domain_code, DomainGrade.grade).where(DomainGrade.entity_id == bindparam("id"))
+    return Prepared(current), Prepared(domains)
+
+
+_GRADE, _DOMAIN_GRADES = _grade_queries()
+
+
+def _ban_dict(ban: Any, rules: ListRules) -> dict[str, Any]:
     return {
         "id": ban.id,
         "subject_name": ban.subject_name,
@@ -152,7 +190,7 @@ def _ban_dict(ban: Ban, rules: ListRules, department: str) -> dict[str, Any]:
         "content": ban.content,
         "basis": ban.basis,
         "document_number": ban.document_number,
-        "department": department,
+        "department": ban.department or "",
         "starts_on": ban.starts_on.isoformat(),
         "ends_on": ban.ends_on.isoformat() if ban.ends_on else None,
         "permanent": ban.ends_on is None,
@@ -161,7 +199,7 @@ def _ban_dict(ban: Ban, rules: ListRules, department: str) -> dict[str, Any]:
 
 
 def compute_check(
-    session: Session,
+    session: Session | Connection,
     *,
     subject: str,
     matter: str,
@@ -179,15 +217,16 @@ def compute_check(
         raise ValidationFailed(f"办理事项（matter）：{reason}", details=[{"field": "matter", "reason": reason}])
     kind, number = lists_service.classify_code(subject)
     today = get_clock().today()
+    conn = session.connection() if isinstance(session, Session) else session  # every lookup on it: one snapshot
     entity_id = person_id = None
     subject_json: dict[str, Any]
     if kind == "entity":
-        row = session.execute(_ENTITY, {"code": number}).first()
+        row = _ENTITY.first(conn, {"code": number})
         if row is not None:
             entity_id = row.id
             subject_json = {"kind": kind, "code": row.uscc, "name": row.name, "registered": True}
     else:
-        row = session.execute(_PERSON, {"index": cipher.blind_index(number)}).first()
+        row = _PERSON.first(conn, {"index": cipher.blind_index(number)})
         if row is not None:
             person_id = row.id
             subject_json = {"kind": kind, "code": row.id_masked, "name": row.name, "registered": True}
@@ -195,11 +234,11 @@ def compute_check(
         label = number if kind == "entity" else mask_id_number(number)
         subject_json = {"kind": kind, "code": label, "name": None, "registered": False}
         entries: list[Any] = []
-        bans: list[Ban] = []
+        bans: list[Any] = []
     else:
         params = {"sid": entity_id or person_id, "today": today}
-        entries = list(session.execute(_ENTRIES_OF_ENTITY if entity_id else _ENTRIES_OF_PERSON, params))
-        bans = list(session.execute(_BANS_OF_ENTITY if entity_id else _BANS_OF_PERSON, params).scalars())
+        entries = (_ENTRIES_OF_ENTITY if entity_id else _ENTRIES_OF_PERSON).rows(conn, params)
+        bans = (_BANS_OF_ENTITY if entity_id else _BANS_OF_PERSON).rows(conn, params)
     dept_code = _department_code(session, department_id)
     hits: list[tuple[str, str | None]] = [(e.list_type, e.domain) for e in entries] + [("ban", None) for _ in bans]
     measures = applicable_measures(hits, matter=matter, department_code=dept_code)
@@ -224,7 +263,7 @@ def compute_check(
             }
             for e in entries
         ],
-        "bans": [_ban_dict(b, rules, _department_name(session, b.department_id)) for b in bans],
+        "bans": [_ban_dict(b, rules) for b in bans],
         "measures": [measure_json(m) for m in measures],
         "conclusion": conclusion,
         "conclusion_name": rules.conclusions[conclusion],  # type: ignore[index]
@@ -276,7 +315,7 @@ def run_check(
 _DEPARTMENT_CODES: dict[int, str] = {}
 
 
-def _department_code(session: Session, department_id: int | None) -> str | None:
+def _department_code(session: Session | Connection, department_id: int | None) -> str | None:
     """A department's code (codes never change once issued, so they are remembered for the process)."""
     if department_id is None:
         return None

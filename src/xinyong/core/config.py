@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Evidence files attached to objections and repair applications (PDF, JPG, PNG): size of each, files per filing.
     evidence_max_mb: int = Field(default=10, ge=1, le=100)
     evidence_max_files: int = Field(default=5, ge=1, le=20)
+    # A bearer token, once resolved, is remembered by the process this many seconds (0 = never): a revocation or
+    # any change of a token, API client or department clears the memory of this process at once, other processes
+    # of the same deployment see it at the latest after this delay.
+    token_cache_seconds: float = 5.0
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -78,10 +78,11 @@ def get_principal(request: Request, session: DbSession) -> Principal:
     principal = ANONYMOUS
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        resolved = accounts.resolve_token_and_client(session, auth[7:].strip())
-        if resolved is None:
+        ttl = get_settings_dep(request).token_cache_seconds
+        bearer = accounts.principal_for_bearer(session, auth[7:].strip(), ip=ip, ttl=ttl)
+        if bearer is None:
             raise NotAuthenticated("访问令牌无效、已过期或已被吊销。")
-        principal = accounts.principal_for_token(resolved[0], ip=ip, client_rate=resolved[1])
+        principal = bearer
         request.state.via_token = True
     elif token := request.cookies.get(SESSION_COOKIE):
         settings = get_settings_dep(request)

@@ -29,6 +29,7 @@ from xinyong.core.errors import DomainError
 from xinyong.disclosure import service as disclosure
 from xinyong.records import chain as record_chain
 from xinyong.records.models import RecordEvent
+from xinyong.records.outcome import outcome_of
 
 # item code -> (records per entity on average, departments that decide it)
 _MIX: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -196,7 +197,7 @@ def generate_records(
         "id, item_id, item_code, subject_kind, entity_id, person_id, subject_name, subject_category, department_id, "
         "document_number, decision_date, fields, content_hash, severity, status, version, is_current, "
         "publication_deadline, submitted_at, on_time, publicity_from, publicity_until, chain_seq, chain_prev, "
-        "chain_hash"
+        "chain_hash, outcome"
     )
     marks = ", ".join(f":{c.strip()}" for c in cols.split(","))
     insert_sql = text(f"INSERT INTO credit_record ({cols}) VALUES ({marks})")
@@ -311,6 +312,7 @@ def generate_records(
             "on_time": True if deadline else None,
             "publicity_from": start,
             "publicity_until": until,
+            "outcome": outcome_of(code, fields),
         }
 
     batch: list[dict[str, Any]] = []

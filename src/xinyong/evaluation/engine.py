@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -28,14 +29,18 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter, ClauseList, Grouping
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from xinyong.evaluation.models import EvaluationScratch
 from xinyong.evaluation.schemas import GRADE_RANK, FieldCondition, Indicator, ModelDoc
 from xinyong.records.models import CreditRecord
+from xinyong.records.outcome import covers as outcome_covers
 from xinyong.subjects.models import Entity, Relation
 
 LIST_ITEMS = {  # catalogue item → list code; the lists module (issue 8) will replace this source
@@ -181,8 +186,16 @@ def _match(items: list[str], severities: Sequence[str], cond: FieldCondition | N
     if severities:
         parts.append(c.severity.in_(list(severities)))
     if cond is not None:
-        parts.append(c.fields[cond.field].as_string().in_(cond.in_))
+        if outcome_covers(items, cond.field, cond.in_):
+            parts.append(c.outcome.in_(cond.in_))  # the copy the writer keeps (records.outcome), in the index
+        else:
+            parts.append(c.fields[cond.field].as_string().in_(cond.in_))
     return and_(*parts)
+
+
+def reads_json(ind: Indicator) -> bool:
+    """Whether the indicator's field condition must be read from the records' JSON (not kept in ``outcome``)."""
+    return ind.field is not None and not outcome_covers(ind.items, ind.field.field, ind.field.in_)
 
 
 def _record_filter(doc: ModelDoc, items: set[str]) -> list[ColumnElement[bool]]:
@@ -235,8 +248,10 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     today = bindparam("today", type_=Date)
     sqlite = dialect == "sqlite"
     inds = [i for _d, i in doc.indicators()]
-    plain = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is None]
-    with_field = [i for i in inds if i.kind == "records" and i.subject == "self" and i.field is not None]
+    # Field conditions the outcome column answers are scored in the index-only pass with the rest; a field the
+    # writer does not copy (a model may name any) is read from the JSON in a separate pass.
+    plain = [i for i in inds if i.kind == "records" and i.subject == "self" and not reads_json(i)]
+    with_field = [i for i in inds if i.kind == "records" and i.subject == "self" and reads_json(i)]
     related = [i for i in inds if i.kind == "records" and i.subject == "legal_rep"]
     list_inds = [i for i in inds if i.kind == "list"]
     record_overrides = [(o.code, o.when) for o in doc.overrides if o.when.list_code is None]
@@ -356,6 +371,38 @@ def scoring_select(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Selec
     return select(run_id, s2.c.entity_id, s2.c.score, final, final, override), dates
 
 
+def _sql_literal(value: Any) -> ColumnElement[Any] | None:
+    """A constant written into the SQL text (None when the value is not a plain int or str)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    return literal_column("'" + value.replace("'", "''") + "'", String)
+
+
+def inline_constants(stmt: Any) -> Any:
+    """The statement with the model's constants (points, caps, percentages, codes, values) written into its text.
+
+    Only the dates, the run id and the entity ids stay parameters: a one-entity run then sends ten values instead
+    of some 700, which the driver would adapt and PostgreSQL would parse on every execution.
+    """
+
+    def replace(element: Any) -> Any:
+        if not isinstance(element, BindParameter) or element.value is None or element.callable is not None:
+            return None
+        if not isinstance(element.type, Integer | String):  # e.g. a JSON path, which the dialect formats
+            return None
+        if element.expanding:
+            values = [_sql_literal(v) for v in element.value]
+            if not values or any(v is None for v in values):
+                return None
+            return Grouping(ClauseList(*[v for v in values if v is not None]))
+        return _sql_literal(element.value)
+
+    traverse: Any = replacement_traverse  # typed for ColumnElement and None; a Select is traversed alike
+    return traverse(stmt, {}, replace)
+
+
 _STATEMENTS: dict[tuple[int, str, bool], tuple[ModelDoc, Any, _Dates]] = {}
 
 
@@ -366,6 +413,9 @@ def _fill_statement(doc: ModelDoc, dialect: str, restricted: bool) -> tuple[Any,
     if found is not None and found[0] is doc:
         return found[1], found[2]
     select_, dates = scoring_select(doc, dialect, restricted)
+    if restricted:
+        # A run over a few entities is dominated by per-execution costs (and a full run gains nothing from it).
+        select_ = inline_constants(select_)
     cols = ["run_id", "entity_id", "score", "rank", "overall_rank", "override_code"]
     stmt = insert(cast(Table, EvaluationScratch.__table__)).from_select(cols, select_)
     if len(_STATEMENTS) > 64:

@@ -21,6 +21,7 @@ EVALUATION_INDEX = Index(
     CreditRecord.item_code,
     CreditRecord.severity,
     CreditRecord.decision_date,
+    CreditRecord.outcome,  # inspection result, complaint outcome, commitment fulfilment (records.outcome)
 )
 
 

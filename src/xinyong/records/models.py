@@ -66,6 +66,9 @@ class CreditRecord(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer)
     chain_prev: Mapped[str | None] = mapped_column(String(64))
     chain_hash: Mapped[str | None] = mapped_column(String(64))
+    # A copy of the one field value the evaluation filters on (``records.outcome``: inspection result, complaint
+    # outcome, commitment fulfilment), held by the evaluation's covering index. Derived from ``fields``, not hashed.
+    outcome: Mapped[str | None] = mapped_column(String(60))
 
 
 class RecordEvent(Base):

@@ -28,6 +28,7 @@ from xinyong.disclosure import service as disclosure_service
 from xinyong.evaluation.dirty import mark_dirty
 from xinyong.records import chain, states
 from xinyong.records.models import CreditRecord, RecordEvent
+from xinyong.records.outcome import outcome_of
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
 from xinyong.subjects.search_index import insert_entities_sqlite
 
@@ -192,6 +193,7 @@ class Prepared(NamedTuple):
     publicity_until: str | None
     warnings: list[str]
     subject: dict[str, str] | None  # the values resolve_subject needs when uscc is None
+    outcome: str | None = None  # the value copied into credit_record.outcome (records.outcome)
 
 
 def _json_default(value: Any) -> Any:
@@ -350,6 +352,7 @@ class Preparer:
             publicity_until,
             warnings,
             {c: str(values[c]) for c in self._subject_codes if values.get(c) is not None} if slow else None,
+            outcome_of(self.spec.code, stored),
         )
 
 
@@ -393,8 +396,9 @@ _RECORD_COLUMNS = (
     "submitted_by_user_id",
     "submitted_by_token_id",
 )
-# Each record's link in the tamper-evident chain (records/chain.py) follows its content.
-_CHAINED_COLUMNS = (*_RECORD_COLUMNS, *chain.CHAIN_COLUMNS)
+# Each record's link in the tamper-evident chain (records/chain.py) follows its content; the outcome column
+# (derived from the fields, not hashed) comes last.
+_CHAINED_COLUMNS = (*_RECORD_COLUMNS, *chain.CHAIN_COLUMNS, "outcome")
 _HASHED_VALUES = chain.values_getter(_RECORD_COLUMNS)
 
 
@@ -643,7 +647,7 @@ def write_prepared(
             session,
             "credit_record",
             _CHAINED_COLUMNS,
-            [ins + link for ins, link in zip(inserts, links, strict=True)],
+            [ins + link + (rows[i].outcome,) for i, ins, link in zip(todo, inserts, links, strict=True)],
         )
         # The evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`).
         mark_dirty(session, entity_ids=[ins[3] for ins in inserts], person_ids=[ins[4] for ins in inserts])

@@ -1,0 +1,195 @@
+"""The credit check's fast path keeps its promises: a remembered token still dies at once when revoked or expired,
+and every answered check has its row committed, concurrent checks included (rows written together)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from tests.commitments.support import entity
+from tests.helpers import make_token
+from tests.ingestion.samples import company_code
+
+from xinyong.accounts import service as accounts
+from xinyong.accounts.models import ApiToken
+from xinyong.checks.models import CreditCheck
+from xinyong.checks.writer import CheckWriter
+from xinyong.core.audit import Actor
+from xinyong.core.clock import FixedClock
+from xinyong.core.db import Database
+from xinyong.core.errors import ValidationFailed
+
+BODY = {"subject": company_code(1), "matter": "procurement"}
+
+
+def _check(client: TestClient, token: str) -> Any:
+    return client.post("/api/v1/checks", json=BODY, headers={"Authorization": f"Bearer {token}"})
+
+
+def _token_id(db: Database, token: str) -> int:
+    with db.session() as s:
+        return s.execute(select(ApiToken.id).where(ApiToken.prefix == token.split("_")[1])).scalar_one()
+
+
+def test_a_revoked_token_is_refused_on_the_next_check_although_remembered(client: TestClient, db: Database) -> None:
+    with db.session() as s:
+        entity(s, 1)
+    token = make_token(db, "operator")
+    first = _check(client, token)
+    assert first.status_code == 201 and first.headers["content-type"] == "application/json"
+    # The answer is byte for byte what the JSON encoder of the contract's responses writes.
+    assert first.content == json.dumps(first.json(), ensure_ascii=False, separators=(",", ":")).encode()
+    assert _check(client, token).status_code == 201  # now answered from the process's memory of the token
+    assert accounts.remembered_principal(token, ip=None) is not None
+    with db.session() as s:
+        accounts.revoke_token(s, token_id=_token_id(db, token), actor=Actor.system("test"))
+    r = _check(client, token)
+    assert r.status_code == 401 and "吊销" in r.json()["error"]["message"]
+    assert accounts.remembered_principal(token, ip=None) is None
+
+
+def test_a_remembered_token_is_refused_once_it_expires(client: TestClient, db: Database, clock: FixedClock) -> None:
+    with db.session() as s:
+        entity(s, 1)
+        token, _row = accounts.create_token(
+            s, department_code="scjg", role="operator", actor=Actor.system("test"), expires_days=1
+        )
+    assert _check(client, token).status_code == 201
+    clock.advance(days=1, seconds=1)
+    assert _check(client, token).status_code == 401
+
+
+def test_a_changed_token_is_not_served_from_memory(client: TestClient, db: Database) -> None:
+    with db.session() as s:
+        entity(s, 1)
+    token = make_token(db, "operator")
+    assert _check(client, token).status_code == 201
+    with db.session() as s:  # its check scope taken away (as an administrator editing the token would)
+        row = s.get(ApiToken, _token_id(db, token))
+        assert row is not None
+        row.scopes = [x for x in row.scopes if x != "checks.run"]
+    assert _check(client, token).status_code == 403
+
+
+def test_without_memory_every_check_resolves_the_token(settings: Any, db: Database) -> None:
+    from xinyong.app import create_app
+
+    with db.session() as s:
+        entity(s, 1)
+    token = make_token(db, "operator")
+    off = settings.model_copy(update={"token_cache_seconds": 0})
+    with TestClient(create_app(off, db)) as client:
+        assert _check(client, token).status_code == 201
+        assert accounts.remembered_principal(token, ip=None) is None
+
+
+def _row(code: str, n: int) -> dict[str, Any]:
+    from xinyong.core.clock import get_clock
+
+    now = get_clock().now()
+    return {
+        "code": code,
+        "subject_kind": "unknown",
+        "entity_id": None,
+        "person_id": None,
+        "subject_label": f"S{n}",
+        "matter": "procurement",
+        "department_id": None,
+        "checked_by": "test",
+        "checked_at": now,
+        "checked_on": now.date(),
+        "conclusion": "allow",
+        "result": {"n": n},
+        "feedback_at": None,
+        "feedback_by": None,
+        "outcome": None,
+        "feedback": None,
+        "feedback_note": None,
+    }
+
+
+def _count(db: Database) -> int:
+    with db.session(write=False) as s:
+        return int(s.execute(select(func.count()).select_from(CreditCheck)).scalar_one())
+
+
+def test_concurrent_checks_are_all_committed_before_they_return_and_a_refused_one_alone_is_lost(
+    db: Database,
+) -> None:
+    writer = CheckWriter(db)
+    seen_after_return: list[bool] = []
+    refused: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(24)
+
+    def refuse(_session: Any) -> None:
+        raise ValidationFailed("须说明查询目的")
+
+    def one(n: int) -> None:
+        code = f"HCT{n:05d}"
+        start.wait()
+        try:
+            writer.write(_row(code, n), refuse if n % 8 == 3 else None)
+        except ValidationFailed:
+            with lock:
+                refused.append(code)
+            return
+        with db.session(write=False) as s:  # committed: another connection sees it as soon as write() returns
+            found = s.execute(select(CreditCheck.id).where(CreditCheck.code == code)).first() is not None
+        with lock:
+            seen_after_return.append(found)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen_after_return) == 21 and all(seen_after_return)
+    assert sorted(refused) == [f"HCT{n:05d}" for n in (3, 11, 19)]
+    assert _count(db) == 21
+
+
+def test_a_row_the_database_refuses_fails_alone_in_a_shared_transaction(db: Database) -> None:
+    writer = CheckWriter(db)
+    writer.write(_row("HCDUP", 0))
+    # Three queued rows written together, the middle one a duplicate check id: the others are still written.
+    writer._commit(batch := [_p(_row("HCA", 1)), _p(_row("HCDUP", 2)), _p(_row("HCB", 3))])
+    assert [p.error is None for p in batch] == [True, False, True] and all(p.done for p in batch)
+    with db.session(write=False) as s:
+        codes = set(s.execute(select(CreditCheck.code)).scalars())
+    assert codes == {"HCDUP", "HCA", "HCB"}
+
+
+def _p(row: dict[str, Any]) -> Any:
+    from xinyong.checks.writer import _Pending
+
+    return _Pending(row, None)
+
+
+@pytest.mark.parametrize("n", [40])
+def test_every_answered_check_over_http_has_its_row(client: TestClient, db: Database, n: int) -> None:
+    with db.session() as s:
+        entity(s, 1)
+    token = make_token(db, "operator")
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def many(k: int) -> None:
+        for _ in range(k):
+            r = _check(client, token)
+            assert r.status_code == 201, r.text
+            with lock:
+                ids.append(r.json()["id"])
+
+    threads = [threading.Thread(target=many, args=(n // 4,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.session(write=False) as s:
+        stored = set(s.execute(select(CreditCheck.code)).scalars())
+    assert len(ids) == n and set(ids) <= stored
