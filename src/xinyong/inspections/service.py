@@ -721,7 +721,7 @@ def library_rows(session: Session, plan: InspectionPlan, *, today: date) -> list
     # Plain driver tuples: the four columns need no type processing, and a Row object per entity costs more
     # than SQLite's own work for it.
     result = session.connection().execute(stmt)
-    rows: list[Any] = result.cursor.fetchall()
+    rows: list[Any] = list(result.cursor.fetchall())
     result.close()
     rows.sort(key=itemgetter(1))
     return rows
@@ -947,7 +947,7 @@ class Avoidance:
             ):
                 self.conflicts.setdefault((entity_id, inspector_id), kind)
             if accounts:
-                for entity_id, user_id in session.execute(
+                for licensed_id, user_id in session.execute(
                     select(CreditRecord.entity_id, CreditRecord.submitted_by_user_id)
                     .where(
                         _among(session, CreditRecord.entity_id, chunk),
@@ -956,7 +956,7 @@ class Avoidance:
                     )
                     .distinct()
                 ):
-                    self.conflicts.setdefault((int(entity_id), accounts[user_id]), "licensing")
+                    self.conflicts.setdefault((int(licensed_id or 0), accounts[user_id]), "licensing")
             latest = (
                 select(InspectionTask.entity_id, func.max(InspectionTask.id).label("task_id"))
                 .where(_among(session, InspectionTask.entity_id, chunk))
@@ -987,7 +987,7 @@ def _among(session: Session, column: Any, ids: Sequence[int]) -> Any:
     compile than the query takes): a JSON array unpacked by json_each on SQLite, an integer array on PostgreSQL."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer())))
-    values = select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(ids)))))
+    values: Any = select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(ids)))))
     return column.in_(values.scalar_subquery())
 
 
