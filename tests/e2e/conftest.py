@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -98,3 +99,14 @@ def rendered_fonts(page: object, selector: str) -> list[str]:
     node = cdp.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector})
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
     return [f["familyName"] for f in fonts["fonts"] if f["glyphCount"] > 0]
+
+
+def login_page(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a console page, sign in on the login form it leads to (demo password) and wait to be back on it."""
+    from tests.helpers import PASSWORD
+
+    page.goto(base + path)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(".*" + re.escape(path) + r"(\?.*)?$"))

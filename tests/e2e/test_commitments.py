@@ -8,20 +8,13 @@ import pytest
 from sqlalchemy import update
 from tests.commitments.support import entity, matter
 from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import PASSWORD, make_user
+from tests.e2e.conftest import login_page as _login
+from tests.helpers import make_user
 
 from xinyong.accounts.models import User
 from xinyong.core.db import Database
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"))
 
 
 def test_entity_signs_online_and_operator_records_a_breach(  # type: ignore[no-untyped-def]

@@ -6,21 +6,14 @@ import re
 
 import pytest
 from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import PASSWORD, make_user
+from tests.e2e.conftest import login_page as _login
+from tests.helpers import make_user
 from tests.inspections.support import ACTOR, entities
 
 from xinyong.core.db import Database
 from xinyong.inspections import service
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"))
 
 
 def test_department_draws_inspector_records_public_sees(  # type: ignore[no-untyped-def]

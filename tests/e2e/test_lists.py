@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from tests.commitments.support import entity, penalty
 from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import PASSWORD, make_user
+from tests.e2e.conftest import login_page as _login
+from tests.helpers import make_user
 from tests.ingestion.samples import company_code
 from tests.lists.support import person_id
 
@@ -28,14 +29,6 @@ def shared_clock() -> Iterator[FixedClock]:
     set_clock(fixed)
     yield fixed
     set_clock(previous)
-
-
-def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"))
 
 
 def test_listing_to_publication_then_a_clerk_checks_and_records_feedback(  # type: ignore[no-untyped-def]

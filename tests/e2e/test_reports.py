@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import update
 from tests.commitments.support import entity
 from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import PASSWORD, make_user
+from tests.e2e.conftest import login_page as _login
+from tests.helpers import make_user
 from tests.repair.support import penalty, repair_matter, train
 
 from xinyong.accounts.models import User
@@ -18,14 +19,6 @@ from xinyong.core.db import Database
 
 pytestmark = pytest.mark.e2e
 EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"))
 
 
 def _setup(db: Database) -> tuple[str, str]:

@@ -7,20 +7,13 @@ import re
 
 import pytest
 from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import PASSWORD, make_user
+from tests.e2e.conftest import login_page as _login
+from tests.helpers import make_user
 from tests.objections.window_support import DOC, LI, ZHANG, person_penalty
 
 from xinyong.core.db import Database
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + path)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"))
 
 
 def test_window_clerk_files_for_a_person_and_prints_the_outcome(  # type: ignore[no-untyped-def]
