@@ -233,17 +233,7 @@ def build_sqlite(url: str, entities: int, records: int) -> dict[str, float]:
     t = time.perf_counter()
     today = get_clock().today()
     with db.session() as s:
-        version = s.execute(
-            text("SELECT id FROM catalog_version WHERE effective_from <= :d ORDER BY effective_from DESC LIMIT 1"),
-            {"d": today},
-        ).scalar_one()
-        items = {
-            code: (item_id, rule, days)
-            for item_id, code, rule, days in s.execute(
-                text("SELECT id, code, publicity_rule, deadline_working_days FROM catalog_item WHERE version_id = :v"),
-                {"v": version},
-            )
-        }
+        items = records_demo.item_rules(s, today)
         depts = {c: (i, n) for c, i, n in s.execute(text("SELECT code, id, name FROM department"))}
         variants = _variants(items, depts)
         windows = _windows(s, items, today)

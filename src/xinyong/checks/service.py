@@ -122,18 +122,19 @@ _ENTRY_FILTER = (
     ListEntry.published_on <= bindparam("today"),
     or_(ListEntry.ends_on.is_(None), ListEntry.ends_on >= bindparam("today")),
 )
-_ENTRIES_OF_ENTITY = Prepared(
-    select(*_ENTRY_COLUMNS)
-    .join(Department, Department.id == ListEntry.department_id)
-    .where(ListEntry.entity_id == bindparam("sid"), *_ENTRY_FILTER)
-    .order_by(ListEntry.published_on.desc())
-)
-_ENTRIES_OF_PERSON = Prepared(
-    select(*_ENTRY_COLUMNS)
-    .join(Department, Department.id == ListEntry.department_id)
-    .where(ListEntry.person_id == bindparam("sid"), *_ENTRY_FILTER)
-    .order_by(ListEntry.published_on.desc())
-)
+
+
+def _entries_of(subject: Any) -> Prepared:
+    """A subject's list entries in force (``subject``: the entity or the person column), newest first."""
+    return Prepared(
+        select(*_ENTRY_COLUMNS)
+        .join(Department, Department.id == ListEntry.department_id)
+        .where(subject == bindparam("sid"), *_ENTRY_FILTER)
+        .order_by(ListEntry.published_on.desc())
+    )
+
+
+_ENTRIES_OF_ENTITY, _ENTRIES_OF_PERSON = _entries_of(ListEntry.entity_id), _entries_of(ListEntry.person_id)
 _BAN_COLUMNS = (
     Ban.id,
     Ban.subject_name,
@@ -151,18 +152,19 @@ _BAN_FILTER = (
     or_(Ban.ends_on.is_(None), Ban.ends_on >= bindparam("today")),
     Ban.revoked_on.is_(None),
 )
-_BANS_OF_ENTITY = Prepared(
-    select(*_BAN_COLUMNS)
-    .outerjoin(Department, Department.id == Ban.department_id)
-    .where(Ban.entity_id == bindparam("sid"), *_BAN_FILTER)
-    .order_by(Ban.starts_on.desc())
-)
-_BANS_OF_PERSON = Prepared(
-    select(*_BAN_COLUMNS)
-    .outerjoin(Department, Department.id == Ban.department_id)
-    .where(Ban.person_id == bindparam("sid"), *_BAN_FILTER)
-    .order_by(Ban.starts_on.desc())
-)
+
+
+def _bans_of(subject: Any) -> Prepared:
+    """A subject's bans in force (``subject``: the entity or the person column), newest first."""
+    return Prepared(
+        select(*_BAN_COLUMNS)
+        .outerjoin(Department, Department.id == Ban.department_id)
+        .where(subject == bindparam("sid"), *_BAN_FILTER)
+        .order_by(Ban.starts_on.desc())
+    )
+
+
+_BANS_OF_ENTITY, _BANS_OF_PERSON = _bans_of(Ban.entity_id), _bans_of(Ban.person_id)
 _DEPARTMENT_CODE = select(Department.code).where(Department.id == bindparam("id"))
 
 

@@ -109,6 +109,21 @@ _SHORT = {
 }
 
 
+def item_rules(session: Any, today: date) -> dict[str, tuple[int, str, int | None]]:
+    """The catalogue items in force on a day: code → (item id, publicity rule, deadline in working days)."""
+    version = session.execute(
+        text("SELECT id FROM catalog_version WHERE effective_from <= :d ORDER BY effective_from DESC LIMIT 1"),
+        {"d": today},
+    ).scalar_one()
+    return {
+        code: (item_id, rule, days)
+        for item_id, code, rule, days in session.execute(
+            text("SELECT id, code, publicity_rule, deadline_working_days FROM catalog_item WHERE version_id = :v"),
+            {"v": version},
+        )
+    }
+
+
 @dataclass(frozen=True)
 class DemoRecords:
     """What the generator wrote."""
@@ -165,17 +180,7 @@ def generate_records(
         dept_names: dict[str, str] = {}
         for c, i, n in session.execute(text("SELECT code, id, name FROM department")):
             depts[c], dept_names[c] = i, n
-        version = session.execute(
-            text("SELECT id FROM catalog_version WHERE effective_from <= :d ORDER BY effective_from DESC LIMIT 1"),
-            {"d": today},
-        ).scalar_one()
-        items = {
-            code: (item_id, rule, days)
-            for item_id, code, rule, days in session.execute(
-                text("SELECT id, code, publicity_rule, deadline_working_days FROM catalog_item WHERE version_id = :v"),
-                {"v": version},
-            )
-        }
+        items = item_rules(session, today)
         entities = session.execute(
             text(
                 "SELECT e.id, e.uscc, e.name, e.category, p.name, p.id_masked FROM entity e "
