@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from xinyong.checks.writer import CheckWriter
 from xinyong.core.audit import Actor
 from xinyong.core.clock import FixedClock
 from xinyong.core.db import Database
-from xinyong.core.errors import ValidationFailed
+from xinyong.subjects.models import Person
 
 BODY = {"subject": company_code(1), "matter": "procurement"}
 
@@ -117,29 +118,41 @@ def _count(db: Database) -> int:
         return int(s.execute(select(func.count()).select_from(CreditCheck)).scalar_one())
 
 
-def test_concurrent_checks_are_all_committed_before_they_return_and_a_refused_one_alone_is_lost(
-    db: Database,
-) -> None:
+def test_concurrent_checks_are_all_committed_before_they_return_with_their_extra_rows(db: Database) -> None:
+    from xinyong.core.db import Prepared
+    from xinyong.privacy.models import PersonQuery
+
+    with db.session() as s:
+        person = Person(
+            name="张三",
+            id_type="身份证",
+            id_cipher="x",
+            id_index="i" * 64,
+            id_masked="2303**********0011",
+            created_at=datetime.now(UTC),
+        )
+        s.add(person)
+        s.flush()
+        person_id = person.id
+    registration = Prepared.insert_into(PersonQuery.__table__)
     writer = CheckWriter(db)
     seen_after_return: list[bool] = []
-    refused: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(24)
-
-    def refuse(_session: Any) -> None:
-        raise ValidationFailed("须说明查询目的")
 
     def one(n: int) -> None:
         code = f"HCT{n:05d}"
         start.wait()
-        try:
-            writer.write(_row(code, n), refuse if n % 8 == 3 else None)
-        except ValidationFailed:
-            with lock:
-                refused.append(code)
-            return
+        also = [(registration, _registration(person_id, code))] if n % 8 == 3 else []
+        writer.write(_row(code, n), also)
         with db.session(write=False) as s:  # committed: another connection sees it as soon as write() returns
             found = s.execute(select(CreditCheck.id).where(CreditCheck.code == code)).first() is not None
+            if also:
+                found = (
+                    found
+                    and s.execute(select(PersonQuery.id).where(PersonQuery.reference == f"check:{code}")).first()
+                    is not None
+                )
         with lock:
             seen_after_return.append(found)
 
@@ -148,9 +161,27 @@ def test_concurrent_checks_are_all_committed_before_they_return_and_a_refused_on
         t.start()
     for t in threads:
         t.join()
-    assert len(seen_after_return) == 21 and all(seen_after_return)
-    assert sorted(refused) == [f"HCT{n:05d}" for n in (3, 11, 19)]
-    assert _count(db) == 21
+    assert len(seen_after_return) == 24 and all(seen_after_return)
+    assert _count(db) == 24
+    with db.session(write=False) as s:
+        references = sorted(s.execute(select(PersonQuery.reference)).scalars())
+    assert references == [f"check:HCT{n:05d}" for n in (3, 11, 19)]
+
+
+def _registration(person_id: int, code: str) -> dict[str, Any]:
+    return {
+        "at": datetime.now(UTC),
+        "actor": "test",
+        "role": "client",
+        "person_id": person_id,
+        "person_label": "张三（2303**********0011）",
+        "purpose": "政府采购供应商资格审查",
+        "rules_version": "test",
+        "path": "POST /api/v1/checks",
+        "reference": f"check:{code}",
+        "shown": ["checks"],
+        "flagged": False,
+    }
 
 
 def test_a_row_the_database_refuses_fails_alone_in_a_shared_transaction(db: Database) -> None:
@@ -167,7 +198,7 @@ def test_a_row_the_database_refuses_fails_alone_in_a_shared_transaction(db: Data
 def _p(row: dict[str, Any]) -> Any:
     from xinyong.checks.writer import _Pending
 
-    return _Pending(row, None)
+    return _Pending(row, ())
 
 
 @pytest.mark.parametrize("n", [40])

@@ -8,7 +8,6 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import service as accounts
@@ -16,6 +15,7 @@ from xinyong.checks import service
 from xinyong.checks.writer import COLUMNS, writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
+from xinyong.core.db import Prepared
 from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
 from xinyong.core.web import DbSession, client_ip, csrf_protect, get_database, get_principal, requires
@@ -99,6 +99,7 @@ def run_check(
     """Grade, active list entries and bans with basis and dates, the measures for this matter, the conclusion."""
     db = get_database(request)
     settings: Settings = request.app.state.settings
+    also: list[tuple[Prepared, dict[str, Any]]] = []
     with db.engine.connect() as conn, conn.begin():  # reads only (one snapshot): no unit of work needed
         check = service.compute_check(
             conn,
@@ -108,27 +109,23 @@ def run_check(
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
         )
-    row = {c.key: getattr(check, c.key) for c in COLUMNS}
-    then = None
-    if check.person_id is not None:  # a natural person: purpose and basis or authorisation, registered
-        # The person as the check found it (id, name, masked number: all the registration needs), not reloaded.
-        shown = check.result["subject"]
-        person = Person(id=check.person_id, name=shown["name"], id_masked=shown["code"])
-
-        def then(session: Session) -> None:
-            extra = body.model_dump(include={"purpose", "basis", "authorisation"})
-            privacy_service.gate(
-                session,
+        if check.person_id is not None:  # a natural person: purpose and basis or authorisation (428 before a write)
+            # The person as the check found it (id, name, masked number: all the registration needs), not reloaded.
+            shown = check.result["subject"]
+            person = Person(id=check.person_id, name=shown["name"], id_masked=shown["code"])
+            registrations = privacy_service.registration_rows(
+                conn,
                 request,
                 principal,
                 [person],
                 ["checks"],
-                extra=extra,
+                extra=body.model_dump(include={"purpose", "basis", "authorisation"}),
                 reference=f"check:{check.code}",
             )
-
-    # The query log row, committed (with those of concurrent checks) before the answer leaves.
-    writer_of(request.app.state).write(row, then)
+            also = [(privacy_service.REGISTRATION, r) for r in registrations]
+    row = {c.key: getattr(check, c.key) for c in COLUMNS}
+    # The query log row (and registration), committed with those of concurrent checks before the answer leaves.
+    writer_of(request.app.state).write(row, also)
     return Response(orjson.dumps(service.check_json(check)), status_code=201, media_type="application/json")
 
 

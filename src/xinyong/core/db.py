@@ -181,6 +181,15 @@ class Prepared:
         self.stmt = stmt
         self._compiled: dict[str, tuple[str, list[tuple[str, str, Any, Any]], list[Any], Any, bool]] = {}
 
+    @classmethod
+    def insert_into(cls, table: Any) -> Prepared:
+        """An INSERT of every column but the generated ``id``, each bound by its key (a missing key inserts NULL:
+        Python-side column defaults do not apply, so rows give every value they need)."""
+        from sqlalchemy import bindparam, insert
+
+        columns = [c for c in table.columns if c.key != "id"]
+        return cls(insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in columns}))
+
     def _for(self, dialect: Dialect) -> tuple[str, list[tuple[str, str, Any, Any]], list[Any], Any, bool]:
         found = self._compiled.get(dialect.name)
         if found is None:
@@ -231,12 +240,16 @@ class Prepared:
     def execute_many(self, session: Session | Connection, rows: list[dict[str, Any]]) -> None:
         """Run a statement (an INSERT) once per parameter set, in one DBAPI call."""
         conn = _connection(session)
-        sql, binds, _processors, _row, positional = self._for(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, [self._params(binds, positional, r) for r in rows])
+            self.execute_many_on(cursor, conn.dialect, rows)
         finally:
             cursor.close()
+
+    def execute_many_on(self, cursor: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> None:
+        """``execute_many`` on a DBAPI cursor the caller owns (and whose transaction it commits)."""
+        sql, binds, _processors, _row, positional = self._for(dialect)
+        cursor.executemany(sql, [self._params(binds, positional, r) for r in rows])
 
 
 def _connection(target: Session | Connection) -> Connection:

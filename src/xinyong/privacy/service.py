@@ -12,12 +12,14 @@ from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.core import audit
 from xinyong.core.audit import Actor
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock, to_china
+from xinyong.core.db import Prepared
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.privacy.models import PersonAuthorisation, PersonQuery
@@ -32,6 +34,8 @@ PURPOSE_MAX = 200
 PURPOSE_MIN = 4
 AUTHORISATION_FILE_MAX = 5 * 1024 * 1024
 AUTHORISATION_FILE_TYPES = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+# A registration row written by a caller's own INSERT (``registration_rows``): the credit check's group commit.
+REGISTRATION = Prepared.insert_into(PersonQuery.__table__)
 
 
 class PurposeRequired(DomainError):
@@ -80,13 +84,13 @@ def person_label(person: Person) -> str:
 
 
 def _validate(
-    session: Session,
+    session: Session | Connection,
     persons: Sequence[Person],
     sections: Sequence[str],
     req: QueryRequest,
     rules: PrivacyRules,
     on: date,
-) -> tuple[str | None, str | None, PersonAuthorisation | None]:
+) -> tuple[str | None, str | None, Any]:
     """(basis code, basis title, authorisation) or PurposeRequired with the reason in Chinese."""
     need = "、".join(rules.scopes.get(s, s) for s in sections)
     if not req.purpose:
@@ -102,10 +106,12 @@ def _validate(
         if basis is None or not basis.in_force(on):
             raise PurposeRequired(f"法律依据“{req.basis}”不在依据清单内或不在有效期内。", sections=sections)
         return basis.code, basis.title, None
-    try:
-        auth = session.get(PersonAuthorisation, int(req.authorisation))
+    try:  # a row (read on a session or a plain connection alike): id, person, dates, scope
+        number = int(req.authorisation)
     except ValueError:
         auth = None
+    else:
+        auth = session.execute(select(PersonAuthorisation.__table__).where(PersonAuthorisation.id == number)).first()
     if auth is None:
         raise PurposeRequired(f"授权编号“{req.authorisation}”不存在。", sections=sections)
     if len(persons) != 1 or persons[0].id != auth.person_id:
@@ -143,6 +149,25 @@ def gate(
     )
 
 
+def registration_rows(
+    conn: Session | Connection,
+    request: Request,
+    principal: Principal,
+    persons: Iterable[Person],
+    sections: Sequence[str],
+    *,
+    extra: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+) -> list[dict[str, Any]]:
+    """``gate`` without the write: refuses (PurposeRequired) alike and returns the registrations as rows of
+    ``REGISTRATION``, for a caller that inserts them in its own transaction (the credit check's group commit)."""
+    unique = list({p.id: p for p in persons}.values())
+    if not unique or not is_gated(principal):
+        return []
+    req = query_request(request, extra)
+    return _registrations(conn, principal, unique, sections, req, path=_path(request), reference=reference)
+
+
 def gate_ids(
     session: Session,
     request: Request,
@@ -175,36 +200,57 @@ def register(
     reference: str | None = None,
 ) -> list[PersonQuery]:
     """Validate the statement and write one registration per person (in the caller's transaction)."""
-    now = get_clock().now()
-    today = to_china(now).date()
-    rules = rules_on(today)
-    basis_code, basis_title, auth = _validate(session, persons, sections, req, rules, today)
     rows = [
-        PersonQuery(
-            at=now,
-            actor=principal.actor().label,
-            user_id=principal.user_id,
-            token_id=principal.token_id,
-            role=principal.role,
-            department_id=principal.department_id,
-            department_name=principal.department_name,
-            ip=principal.ip,
-            person_id=p.id,
-            person_label=person_label(p),
-            purpose=req.purpose,
-            basis_code=basis_code,
-            basis_title=basis_title,
-            rules_version=rules.version,
-            authorisation_id=auth.id if auth else None,
-            path=path,
-            reference=reference,
-            shown=list(sections),
-        )
-        for p in persons
+        PersonQuery(**r)
+        for r in _registrations(session, principal, persons, sections, req, path=path, reference=reference)
     ]
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def _registrations(
+    conn: Session | Connection,
+    principal: Principal,
+    persons: Sequence[Person],
+    sections: Sequence[str],
+    req: QueryRequest,
+    *,
+    path: str,
+    reference: str | None,
+) -> list[dict[str, Any]]:
+    """Validate the statement (PurposeRequired) and give one registration per person, every column's value."""
+    now = get_clock().now()
+    today = to_china(now).date()
+    rules = rules_on(today)
+    basis_code, basis_title, auth = _validate(conn, persons, sections, req, rules, today)
+    return [
+        {
+            "at": now,
+            "actor": principal.actor().label,
+            "user_id": principal.user_id,
+            "token_id": principal.token_id,
+            "role": principal.role,
+            "department_id": principal.department_id,
+            "department_name": principal.department_name,
+            "ip": principal.ip,
+            "person_id": p.id,
+            "person_label": person_label(p),
+            "purpose": req.purpose,
+            "basis_code": basis_code,
+            "basis_title": basis_title,
+            "rules_version": rules.version,
+            "authorisation_id": auth.id if auth else None,
+            "path": path,
+            "reference": reference,
+            "shown": list(sections),
+            "flagged": False,
+            "flag_note": None,
+            "flagged_by": None,
+            "flagged_at": None,
+        }
+        for p in persons
+    ]
 
 
 def reuse_registration(
