@@ -394,13 +394,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.subjects import views as subjects_views
     from xinyong.web import admin_views, api, views
 
+    app.include_router(checks_api.router)
     app.include_router(api.router)
     app.include_router(subjects_api.router)
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)
     app.include_router(evaluation_api.router)
-    app.include_router(checks_api.router)
     app.include_router(lists_api.router)
     app.include_router(supervision_api.router)
     app.include_router(exchange_api.router)

@@ -224,3 +224,44 @@ def test_every_answered_check_over_http_has_its_row(client: TestClient, db: Data
     with db.session(write=False) as s:
         stored = set(s.execute(select(CreditCheck.code)).scalars())
     assert len(ids) == n and set(ids) <= stored
+
+
+def test_a_signed_in_clerk_posting_a_check_from_the_browser_needs_the_csrf_token(
+    client: TestClient, db: Database
+) -> None:
+    from tests.helpers import login, make_user
+
+    from xinyong.core.web import CSRF_COOKIE, CSRF_HEADER
+
+    with db.session() as s:
+        entity(s, 1)
+    make_user(db, "clerk", "operator")
+    login(client, "clerk")
+    before = _count(db)
+    forged = client.post("/api/v1/checks", json=BODY)  # the session cookie alone, as a forged cross-site post
+    assert forged.status_code == 403 and "CSRF" in forged.json()["error"]["message"]
+    assert _count(db) == before
+    token = client.cookies.get(CSRF_COOKIE)
+    assert token
+    done = client.post("/api/v1/checks", json=BODY, headers={CSRF_HEADER: token})
+    assert done.status_code == 201, done.text
+    assert _count(db) == before + 1
+
+
+def test_the_values_of_a_new_check_give_every_column_of_its_row(db: Database) -> None:
+    from xinyong.checks import service
+    from xinyong.core.crypto import get_cipher
+
+    with db.session() as s:
+        entity(s, 1)
+        values = service.check_values(
+            s,
+            subject=company_code(1),
+            matter="procurement",
+            department_id=None,
+            actor=Actor.system("t"),
+            cipher=get_cipher("x" * 40),
+        )
+    # The API inserts these as they are: a missing key would be stored as NULL.
+    assert set(values) == {c.key for c in CreditCheck.__table__.columns if c.key != "id"}
+    assert service.check_json(values) == service.check_json(CreditCheck(**values))

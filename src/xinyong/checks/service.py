@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -212,6 +212,31 @@ def compute_check(
 ) -> CreditCheck:
     """Check a subject (USCC or ID number) for an approval matter: the check, with what it shows, not yet stored
     (reads only, so the API can run it outside the write lock)."""
+    return CreditCheck(
+        **check_values(
+            session,
+            subject=subject,
+            matter=matter,
+            department_id=department_id,
+            actor=actor,
+            cipher=cipher,
+            grade_provider=grade_provider,
+        )
+    )
+
+
+def check_values(
+    session: Session | Connection,
+    *,
+    subject: str,
+    matter: str,
+    department_id: int | None,
+    actor: Actor,
+    cipher: FieldCipher,
+    grade_provider: GradeProvider = subject_grade,
+) -> dict[str, Any]:
+    """``compute_check`` as the column values of the check row (every column but the id): the API's path,
+    which inserts the row itself and has no use for an ORM object."""
     rules = load_rules()
     if matter not in rules.matters:
         known = "、".join(f"{k}（{v}）" for k, v in rules.matters.items())
@@ -272,21 +297,25 @@ def compute_check(
         "rules_version": rules.version,
         "note": None if subject_json["registered"] else "平台未查询到该主体的信用信息，可按一般程序办理。",
     }
-    check = CreditCheck(
-        code=f"HC{today:%Y%m%d}{secrets.token_hex(5).upper()}",
-        subject_kind=kind if subject_json["registered"] else "unknown",
-        entity_id=entity_id,
-        person_id=person_id,
-        subject_label=str(subject_json["code"]),
-        matter=matter,
-        department_id=department_id,
-        checked_by=actor.label,
-        checked_at=get_clock().now(),
-        checked_on=today,
-        conclusion=conclusion,
-        result=result,
-    )
-    return check
+    return {
+        "code": f"HC{today:%Y%m%d}{secrets.token_hex(5).upper()}",
+        "subject_kind": kind if subject_json["registered"] else "unknown",
+        "entity_id": entity_id,
+        "person_id": person_id,
+        "subject_label": str(subject_json["code"]),
+        "matter": matter,
+        "department_id": department_id,
+        "checked_by": actor.label,
+        "checked_at": get_clock().now(),
+        "checked_on": today,
+        "conclusion": conclusion,
+        "result": result,
+        "outcome": None,
+        "feedback": None,
+        "feedback_note": None,
+        "feedback_by": None,
+        "feedback_at": None,
+    }
 
 
 def run_check(
@@ -334,25 +363,29 @@ def _department_name(session: Session, department_id: int) -> str:
     return dept.name if dept else ""
 
 
-def check_json(check: CreditCheck) -> dict[str, Any]:
-    """The check as the API returns it."""
+def check_json(check: CreditCheck | Mapping[str, Any]) -> dict[str, Any]:
+    """The check as the API returns it (a stored check, or the values of one just made)."""
+    c = check if isinstance(check, Mapping) else {k: getattr(check, k) for k in _JSON_FIELDS}
     return {
-        "id": check.code,
-        "checked_at": check.checked_at.isoformat(),
-        **check.result,
+        "id": c["code"],
+        "checked_at": c["checked_at"].isoformat(),
+        **c["result"],
         "feedback": (
             {
-                "outcome": check.outcome,
-                "outcome_name": OUTCOMES.get(check.outcome or ""),
-                "measures": (check.feedback or {}).get("measures", []),
-                "note": check.feedback_note,
-                "by": check.feedback_by,
-                "at": check.feedback_at.isoformat() if check.feedback_at else None,
+                "outcome": c["outcome"],
+                "outcome_name": OUTCOMES.get(c["outcome"] or ""),
+                "measures": (c["feedback"] or {}).get("measures", []),
+                "note": c["feedback_note"],
+                "by": c["feedback_by"],
+                "at": c["feedback_at"].isoformat(),
             }
-            if check.feedback_at
+            if c["feedback_at"]
             else None
         ),
     }
+
+
+_JSON_FIELDS = ("code", "checked_at", "result", "outcome", "feedback", "feedback_note", "feedback_by", "feedback_at")
 
 
 def get_check(session: Session, code: str) -> CreditCheck:

@@ -24,7 +24,6 @@ from xinyong.core.db import Database, Prepared
 
 # Further rows written in the check's transaction: (statement, values), e.g. a natural person's query registration.
 Also = Sequence[tuple[Prepared, dict[str, Any]]]
-COLUMNS = [c for c in CreditCheck.__table__.columns if c.key != "id"]
 _INSERT = Prepared.insert_into(CreditCheck.__table__)
 
 
