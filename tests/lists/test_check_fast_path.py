@@ -265,3 +265,70 @@ def test_the_values_of_a_new_check_give_every_column_of_its_row(db: Database) ->
     # The API inserts these as they are: a missing key would be stored as NULL.
     assert set(values) == {c.key for c in CreditCheck.__table__.columns if c.key != "id"}
     assert service.check_json(values) == service.check_json(CreditCheck(**values))
+
+
+def test_a_check_on_an_id_number_reads_list_entries_and_bans_by_index_when_most_are_about_entities(
+    db: Database,
+) -> None:
+    """ANALYZE's statistics of a mostly-NULL person column made SQLite scan every list entry for a person."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import insert, text
+
+    from xinyong.checks import service
+    from xinyong.lists.models import Ban, ListEntry
+
+    if db.dialect != "sqlite":
+        pytest.skip("the plan under test is SQLite's")
+    with db.session() as s:
+        eid = entity(s, 1).id
+        dept = s.execute(text("SELECT id FROM department ORDER BY id LIMIT 1")).scalar_one()
+        today, now = date(2026, 11, 29), datetime.now(UTC)
+        common = {"entity_id": eid, "person_id": None, "subject_name": "某公司", "department_id": dept}
+        s.execute(
+            insert(ListEntry),
+            [
+                {
+                    **common,
+                    "list_type": "abnormal",
+                    "subject_code": company_code(1),
+                    "status": "published",
+                    "reason": "测试",
+                    "legal_basis": "测试",
+                    "basis_record_ids": [],
+                    "responsible": [],
+                    "proposed_on": today - timedelta(days=n % 300),
+                    "proposed_by": "test",
+                    "extra": {},
+                    "created_at": now,
+                }
+                for n in range(400)
+            ],
+        )
+        s.execute(
+            insert(Ban),
+            [
+                {
+                    **common,
+                    "scope": "industry",
+                    "domain": "food_drugs",
+                    "content": "禁入",
+                    "basis": "测试",
+                    "document_number": f"BAN-{n}",
+                    "starts_on": today - timedelta(days=n % 300),
+                    "created_at": now,
+                    "created_by": "test",
+                }
+                for n in range(400)
+            ],
+        )
+    with db.write_engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+        for prepared, index in (
+            (service._ENTRIES_OF_PERSON, "ix_list_entry_person_status"),
+            (service._BANS_OF_PERSON, "ix_list_ban_person"),
+        ):
+            sql = prepared.stmt.compile(dialect=conn.dialect)
+            params = [sql.binds[n].value if sql.binds[n].value is not None else 1 for n in sql.positiontup]
+            plan = " ".join(str(r[3]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql.string}", tuple(params)))
+            assert f"USING INDEX {index}" in plan, plan

@@ -15,7 +15,7 @@ from xinyong.checks import service
 from xinyong.checks.writer import writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
-from xinyong.core.db import Prepared
+from xinyong.core.db import Prepared, Snapshot
 from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
 from xinyong.core.web import DbSession, client_ip, csrf_protect, get_database, get_principal, requires
@@ -102,7 +102,7 @@ def run_check(
     db = get_database(request)
     settings: Settings = request.app.state.settings
     also: list[tuple[Prepared, dict[str, Any]]] = []
-    with db.engine.connect() as conn, conn.begin():  # reads only (one snapshot): no unit of work needed
+    with Snapshot(db.engine) as conn:  # reads only, one transaction: no unit of work needed
         check = service.check_values(
             conn,
             subject=body.subject,

@@ -19,7 +19,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.db import Prepared
+from xinyong.core.db import Prepared, Snapshot
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
 from xinyong.exchange import outbox
@@ -35,7 +35,7 @@ OUTCOMES = {"approved": "准予办理", "restricted": "依法限制后办理", "
 EFFECT_ORDER = {"deny": 0, "restrict": 1, "incentive": 2}
 
 
-def subject_grade(session: Session | Connection, entity_id: int) -> GradeInfo | None:
+def subject_grade(session: Session | Connection | Snapshot, entity_id: int) -> GradeInfo | None:
     """The entity's grades from the evaluation, or None when it has not been graded.
 
     ``{"overall": A–D, "public": the public credit evaluation grade, "model": version, "domains": {domain code:
@@ -165,7 +165,7 @@ def _bans_of(subject: Any) -> Prepared:
 
 
 _BANS_OF_ENTITY, _BANS_OF_PERSON = _bans_of(Ban.entity_id), _bans_of(Ban.person_id)
-_DEPARTMENT_CODE = select(Department.code).where(Department.id == bindparam("id"))
+_DEPARTMENT_CODE = Prepared(select(Department.code).where(Department.id == bindparam("id")))
 
 
 def _grade_queries() -> tuple[Prepared, Prepared]:
@@ -201,7 +201,7 @@ def _ban_dict(ban: Any, rules: ListRules) -> dict[str, Any]:
 
 
 def compute_check(
-    session: Session | Connection,
+    session: Session | Connection | Snapshot,
     *,
     subject: str,
     matter: str,
@@ -226,7 +226,7 @@ def compute_check(
 
 
 def check_values(
-    session: Session | Connection,
+    session: Session | Connection | Snapshot,
     *,
     subject: str,
     matter: str,
@@ -346,15 +346,15 @@ def run_check(
 _DEPARTMENT_CODES: dict[int, str] = {}
 
 
-def _department_code(session: Session | Connection, department_id: int | None) -> str | None:
+def _department_code(session: Session | Connection | Snapshot, department_id: int | None) -> str | None:
     """A department's code (codes never change once issued, so they are remembered for the process)."""
     if department_id is None:
         return None
     code = _DEPARTMENT_CODES.get(department_id)
     if code is None:
-        code = session.execute(_DEPARTMENT_CODE, {"id": department_id}).scalar_one_or_none()
-        if code is not None:
-            _DEPARTMENT_CODES[department_id] = code
+        found = _DEPARTMENT_CODE.first(session, {"id": department_id})
+        if found is not None:
+            code = _DEPARTMENT_CODES[department_id] = found.code
     return code
 
 

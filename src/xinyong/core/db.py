@@ -216,12 +216,12 @@ class Prepared:
             out.append(process(value) if process is not None and value is not None else value)
         return tuple(out) if positional else {b[0]: v for b, v in zip(binds, out, strict=True)}
 
-    def rows(self, session: Session | Connection, values: dict[str, Any] | None = None) -> list[Any]:
+    def rows(self, session: Session | Connection | Snapshot, values: dict[str, Any] | None = None) -> list[Any]:
         """Every result row (a named tuple of the selected columns); on the session's connection (or a connection
-        taken once from it with ``session.connection()``, which saves a little per statement)."""
-        conn = _connection(session)
-        sql, binds, processors, row, positional = self._for(conn.dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        taken once from it with ``session.connection()``, which saves a little per statement), or a ``Snapshot``."""
+        dbapi, dialect = _dbapi(session)
+        sql, binds, processors, row, positional = self._for(dialect)
+        cursor = dbapi.cursor()
         try:
             cursor.execute(sql, self._params(binds, positional, values or {}))
             raw = cursor.fetchall()
@@ -232,7 +232,7 @@ class Prepared:
             out.append(row._make([p(v) if p is not None else v for p, v in zip(processors, r, strict=True)]))
         return out
 
-    def first(self, session: Session | Connection, values: dict[str, Any] | None = None) -> Any:
+    def first(self, session: Session | Connection | Snapshot, values: dict[str, Any] | None = None) -> Any:
         """The first result row, or None."""
         found = self.rows(session, values)
         return found[0] if found else None
@@ -250,6 +250,32 @@ class Prepared:
         """``execute_many`` on a DBAPI cursor the caller owns (and whose transaction it commits)."""
         sql, binds, _processors, _row, positional = self._for(dialect)
         cursor.executemany(sql, [self._params(binds, positional, r) for r in rows])
+
+
+class Snapshot:
+    """A pooled DBAPI connection of an engine in one read transaction, for a handful of ``Prepared`` reads (the
+    credit check): what a SQLAlchemy ``Connection`` and its ``begin()`` would give, without their per-use cost.
+    Returned to the pool on exit (which rolls it back); nothing is ever written on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+
+    def __enter__(self) -> Snapshot:
+        self.dbapi = self.engine.raw_connection()
+        if self.dialect.name == "sqlite":  # autocommit mode on these engines: one snapshot from the first read
+            self.dbapi.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dbapi.close()  # back to the pool, whose reset on return rolls the read transaction back
+
+
+def _dbapi(target: Session | Connection | Snapshot) -> tuple[Any, Dialect]:
+    if isinstance(target, Snapshot):
+        return target.dbapi, target.dialect
+    conn = _connection(target)
+    return conn.connection.dbapi_connection, conn.dialect
 
 
 def _connection(target: Session | Connection) -> Connection:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xinyong.core.db import Base, UTCDateTime
 from xinyong.subjects.models import Department
+
+
+def not_null(column: str) -> dict[str, Any]:
+    """The dialect options of a partial index over the rows where ``column`` is set."""
+    return {"sqlite_where": text(f"{column} IS NOT NULL"), "postgresql_where": text(f"{column} IS NOT NULL")}
 
 
 class ListEntry(Base):
@@ -19,9 +24,12 @@ class ListEntry(Base):
     """
 
     __tablename__ = "list_entry"
+    # A subject's entries (the credit check, the portal): an entry is about an entity or a person, so each index
+    # leaves out the rows of the other kind. Full indexes on a column that is mostly NULL made SQLite's planner,
+    # from ANALYZE's statistics, scan the whole table for a person (1.5 ms a check at 20,000 entries).
     __table_args__ = (
-        Index("ix_list_entry_entity_status", "entity_id", "status"),
-        Index("ix_list_entry_person_status", "person_id", "status"),
+        Index("ix_list_entry_entity_status", "entity_id", "status", **not_null("entity_id")),
+        Index("ix_list_entry_person_status", "person_id", "status", **not_null("person_id")),
         Index("ix_list_entry_type_status", "list_type", "status"),
     )
 
@@ -83,9 +91,9 @@ class Ban(Base):
     """A market or industry ban (T23) on an entity or a responsible person, for a period or permanently."""
 
     __tablename__ = "list_ban"
-    __table_args__ = (
-        Index("ix_list_ban_entity", "entity_id", "starts_on"),
-        Index("ix_list_ban_person", "person_id", "starts_on"),
+    __table_args__ = (  # partial, as the list entries' subject indexes are
+        Index("ix_list_ban_entity", "entity_id", "starts_on", **not_null("entity_id")),
+        Index("ix_list_ban_person", "person_id", "starts_on", **not_null("person_id")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

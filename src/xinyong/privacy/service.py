@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from xinyong.core import audit
 from xinyong.core.audit import Actor
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock, to_china
-from xinyong.core.db import Prepared
+from xinyong.core.db import Prepared, Snapshot
 from xinyong.core.errors import CalendarMissing, DomainError, NotFound, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.privacy.models import PersonAuthorisation, PersonQuery
@@ -36,6 +36,7 @@ AUTHORISATION_FILE_MAX = 5 * 1024 * 1024
 AUTHORISATION_FILE_TYPES = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 # A registration row written by a caller's own INSERT (``registration_rows``): the credit check's group commit.
 REGISTRATION = Prepared.insert_into(PersonQuery.__table__)
+_AUTHORISATION = Prepared(select(PersonAuthorisation.__table__).where(PersonAuthorisation.id == bindparam("id")))
 
 
 class PurposeRequired(DomainError):
@@ -84,7 +85,7 @@ def person_label(person: Person) -> str:
 
 
 def _validate(
-    session: Session | Connection,
+    session: Session | Connection | Snapshot,
     persons: Sequence[Person],
     sections: Sequence[str],
     req: QueryRequest,
@@ -111,7 +112,7 @@ def _validate(
     except ValueError:
         auth = None
     else:
-        auth = session.execute(select(PersonAuthorisation.__table__).where(PersonAuthorisation.id == number)).first()
+        auth = _AUTHORISATION.first(session, {"id": number})
     if auth is None:
         raise PurposeRequired(f"授权编号“{req.authorisation}”不存在。", sections=sections)
     if len(persons) != 1 or persons[0].id != auth.person_id:
@@ -150,7 +151,7 @@ def gate(
 
 
 def registration_rows(
-    conn: Session | Connection,
+    conn: Session | Connection | Snapshot,
     request: Request,
     principal: Principal,
     persons: Iterable[Person],
@@ -210,7 +211,7 @@ def register(
 
 
 def _registrations(
-    conn: Session | Connection,
+    conn: Session | Connection | Snapshot,
     principal: Principal,
     persons: Sequence[Person],
     sections: Sequence[str],
