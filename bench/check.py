@@ -1,7 +1,7 @@
 """Benchmark: the credit check API against a bare FastAPI endpoint, same run, same load tool.
 
-    python bench/check.py [--entities 100000] [--records-per-entity 10] [--db PATH] [--reuse] [--postgres URL]
-                          [--requests 3000] [--threads 4] [--rounds 3]
+    python bench/check.py [--entities 100000] [--records-per-entity 10] [--db PATH] [--reuse] [--archive]
+                          [--postgres URL [--copy-from SQLITE_PATH]] [--requests 3000] [--threads 4] [--rounds 3]
 
 Target (issue #8): credit check p99 <= 10 ms and throughput >= half of a bare FastAPI endpoint returning a constant
 JSON body, one server process. Both servers run as separate single-process uvicorn instances (``--workers 1``), up
@@ -101,7 +101,7 @@ def prepare_archive(url: str, entities: int, records: int, listed_share: float) 
         cur = raw.cursor()
         cur.executemany(
             "UPDATE entity SET uscc = ? WHERE id = ?",
-            ((make_uscc("9", "1", "230382", f"{n:08d}"), n) for n in range(1, entities + 1)),
+            [(make_uscc("9", "1", "230382", f"{n:08d}"), n) for n in range(1, entities + 1)],
         )
         raw.commit()
     finally:
@@ -316,13 +316,28 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
-    base: str, bodies: list[dict[str, str]], headers: dict[str, str], threads: int, path: str = "/api/v1/checks"
+    base: str,
+    bodies: list[dict[str, str]],
+    headers: dict[str, str],
+    threads: int,
+    path: str = "/api/v1/checks",
+    pid: int | None = None,
 ) -> dict[str, float]:
+    """Latency (one thread), throughput (``threads``) and the server's CPU time per request during the latter: the
+    figure least moved by what else the machine is doing."""
     load(base, bodies[:200], headers, 1, path)  # warm-up
     seq, _ = load(base, bodies, headers, 1, path)
+    before = cpu_seconds(pid) if pid else 0.0
     _, rps = load(base, bodies, headers, threads, path)
-    return {"p50": pct(seq, 50), "p99": pct(seq, 99), "rps": rps}
+    cpu = (cpu_seconds(pid) - before) * 1000 / len(bodies) if pid else float("nan")
+    return {"p50": pct(seq, 50), "p99": pct(seq, 99), "rps": rps, "cpu": cpu}
 
 
 def main() -> None:
@@ -338,6 +353,9 @@ def main() -> None:
         help="SQLite: the synthetic city of bench/evaluate.py (fast at 1,000,000 / 10,000,000), not the demo",
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database bench_check is created)")
+    parser.add_argument(
+        "--copy-from", type=Path, help="with --postgres: copy this SQLite city (e.g. one built with --archive)"
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="bare / platform / check measured in turn this often")
@@ -357,7 +375,15 @@ def main() -> None:
         if path.exists() and not args.reuse:
             path.unlink()
         url = f"sqlite:///{path}"
-    if not args.reuse and args.archive:
+    if args.postgres and args.copy_from and not args.reuse:
+        from bench import archive
+
+        started = time.perf_counter()
+        upgrade(f"sqlite:///{args.copy_from}")  # the copy needs both at the same revision
+        upgrade(url)
+        archive.copy_sqlite_to_postgres(str(args.copy_from), url)
+        print(f"copied {args.copy_from} in {time.perf_counter() - started:.0f} s")
+    elif not args.reuse and args.archive:
         records = int(args.entities * args.records_per_entity)
         seconds = prepare_archive(url, args.entities, records, args.listed_share)
         print(f"generated in {seconds:.0f} s")
@@ -397,12 +423,14 @@ def main() -> None:
         bare_base, app_base = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{app_port}"
         try:  # both servers up, loaded one at a time, in turn: the machine's noise falls on each alike
             for _ in range(args.rounds):
-                for name, base, path in (
-                    ("bare FastAPI (constant JSON)", bare_base, "/api/v1/checks"),
-                    ("platform /healthz", app_base, "/healthz"),  # the platform's floor: middleware, constant JSON
-                    ("credit check", app_base, "/api/v1/checks"),
+                for name, base, path, pid in (
+                    ("bare FastAPI (constant JSON)", bare_base, "/api/v1/checks", procs[0].pid),
+                    # the platform's floor: middleware, a principal resolved in a unit of work, constant JSON
+                    ("platform /healthz", app_base, "/healthz", procs[1].pid),
+                    ("credit check", app_base, "/api/v1/checks", procs[1].pid),
                 ):
-                    rounds.setdefault(name, []).append(measure(base, bodies, headers, args.threads, path))
+                    result = measure(base, bodies, headers, args.threads, path, pid)
+                    rounds.setdefault(name, []).append(result)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -414,10 +442,13 @@ def main() -> None:
     )
     results = {}
     for name, runs in rounds.items():
-        results[name] = {k: statistics.median(r[k] for r in runs) for k in ("p50", "p99", "rps")}
+        results[name] = {k: statistics.median(r[k] for r in runs) for k in ("p50", "p99", "rps", "cpu")}
         each = ", ".join(f"{r['p99']:.1f} ms / {r['rps']:.0f}" for r in runs)
         r = results[name]
-        print(f"  {name:30s} p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  {r['rps']:7.0f} req/s  [{each}]")
+        print(
+            f"  {name:30s} p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  {r['rps']:7.0f} req/s  "
+            f"server CPU {r['cpu']:.2f} ms/req  [{each}]"
+        )
     pairs = zip(rounds["bare FastAPI (constant JSON)"], rounds["credit check"], strict=True)
     ratios = [c["rps"] / b["rps"] for b, c in pairs]
     bare, check = results["bare FastAPI (constant JSON)"], results["credit check"]
