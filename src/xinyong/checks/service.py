@@ -25,7 +25,7 @@ from xinyong.core.identifiers import mask_id_number
 from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
 from xinyong.lists.models import Ban, ListEntry
-from xinyong.lists.rules import ListRules, Measure, load_rules
+from xinyong.lists.rules import Measure, load_rules
 from xinyong.subjects.models import Department, Entity, Person
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
@@ -146,6 +146,7 @@ _BAN_COLUMNS = (
     Department.name.label("department"),
     Ban.starts_on,
     Ban.ends_on,
+    Ban.revoked_on,  # always NULL here (bans in force): read so that the check shows a ban as the API does
 )
 _BAN_FILTER = (
     Ban.starts_on <= bindparam("today"),
@@ -179,25 +180,6 @@ def _grade_queries() -> tuple[Prepared, Prepared]:
 
 
 _GRADE, _DOMAIN_GRADES = _grade_queries()
-
-
-def _ban_dict(ban: Any, rules: ListRules) -> dict[str, Any]:
-    return {
-        "id": ban.id,
-        "subject_name": ban.subject_name,
-        "scope": ban.scope,
-        "scope_name": rules.ban_scopes.get(ban.scope, ban.scope),
-        "domain": ban.domain,
-        "domain_name": rules.ban_domains.get(ban.domain, ban.domain),
-        "content": ban.content,
-        "basis": ban.basis,
-        "document_number": ban.document_number,
-        "department": ban.department or "",
-        "starts_on": ban.starts_on.isoformat(),
-        "ends_on": ban.ends_on.isoformat() if ban.ends_on else None,
-        "permanent": ban.ends_on is None,
-        "revoked_on": None,
-    }
 
 
 def compute_check(
@@ -290,7 +272,7 @@ def check_values(
             }
             for e in entries
         ],
-        "bans": [_ban_dict(b, rules) for b in bans],
+        "bans": [lists_service.ban_values(b, b.department or "", rules) for b in bans],
         "measures": [measure_json(m) for m in measures],
         "conclusion": conclusion,
         "conclusion_name": rules.conclusions[conclusion],  # type: ignore[index]

@@ -34,7 +34,7 @@ from xinyong.disclosure.rules import add_months
 from xinyong.ingestion import files as ingestion_files
 from xinyong.ingestion import service as ingestion_service
 from xinyong.lists.models import Ban, ListEntry, ListEvent
-from xinyong.lists.rules import ListRule, load_rules
+from xinyong.lists.rules import ListRule, ListRules, load_rules
 from xinyong.records import service as records_service
 from xinyong.records import states as record_states
 from xinyong.records.models import CreditRecord
@@ -1279,8 +1279,14 @@ def entry_json(entry: ListEntry) -> dict[str, Any]:
 
 
 def ban_json(ban: Ban) -> dict[str, Any]:
-    """A ban for the API and the check."""
-    rules = load_rules()
+    """A ban for the API and the portal."""
+    return ban_values(ban, ban.department.name)
+
+
+def ban_values(ban: Any, department: str, rules: ListRules | None = None) -> dict[str, Any]:
+    """A ban as the API and the credit check show it, from a ``Ban`` or a row of its columns (the check reads rows)
+    and the deciding department's name."""
+    rules = rules or load_rules()
     return {
         "id": ban.id,
         "subject_name": ban.subject_name,
@@ -1291,7 +1297,7 @@ def ban_json(ban: Ban) -> dict[str, Any]:
         "content": ban.content,
         "basis": ban.basis,
         "document_number": ban.document_number,
-        "department": ban.department.name,
+        "department": department,
         "starts_on": ban.starts_on.isoformat(),
         "ends_on": _iso(ban.ends_on),
         "permanent": ban.ends_on is None,
