@@ -154,6 +154,40 @@ def test_check_api_on_a_person_needs_purpose_and_registers(client: TestClient, d
     assert count(db) == before + 2
 
 
+def test_check_api_on_a_person_accepts_an_authorisation_that_covers_checks(
+    client: TestClient, db: Database, clock: FixedClock
+) -> None:
+    w = build(db, clock)
+    as_user(client, db, "clerk", "operator")
+    base = {
+        "csrf_token": csrf_from(client.get("/console/privacy/authorisations").text),
+        "name": "王建国",
+        "id_number": person_id(1),
+        "purpose": "本人申请人才公寓审核",
+        "granted_on": clock.today().isoformat(),
+        "expires_on": "2027-06-30",
+        "evidence_note": "本人在政务服务中心窗口现场签署，核验身份证原件",
+    }
+    numbers = {}
+    for scope in ("lists", "checks"):
+        ok = client.post("/console/privacy/authorisations", data={**base, "scope": [scope]})
+        assert ok.status_code == 200, ok.text
+        numbers[scope] = ok.text.split("授权编号")[1].split("（")[0]
+    client.cookies.clear()
+    headers = bearer(db)
+    before, checks = count(db), _checks(db)
+    body = {"subject": person_id(1), "matter": "procurement", "purpose": "人才公寓审核"}
+    # read on the check's own connection: the scope decides, and a refusal writes nothing
+    narrow = client.post("/api/v1/checks", json={**body, "authorisation": numbers["lists"]}, headers=headers)
+    assert narrow.status_code == 428 and "授权范围不包括" in narrow.json()["error"]["message"]
+    assert count(db) == before and _checks(db) == checks
+    done = client.post("/api/v1/checks", json={**body, "authorisation": numbers["checks"]}, headers=headers)
+    assert done.status_code == 201, done.text
+    [row] = registrations(db)[before:]
+    assert row.authorisation_id == int(numbers["checks"]) and row.basis_code is None and row.person_id == w.person_id
+    assert row.reference == f"check:{done.json()['id']}" and _checks(db) == checks + 1
+
+
 @pytest.mark.parametrize("base", ["/console/checks", "/embed/check"])
 def test_check_form_on_a_person_needs_purpose_and_registers(
     client: TestClient, db: Database, clock: FixedClock, base: str

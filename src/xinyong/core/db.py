@@ -255,7 +255,8 @@ class Prepared:
 class Snapshot:
     """A pooled DBAPI connection of an engine in one read transaction, for a handful of ``Prepared`` reads (the
     credit check): what a SQLAlchemy ``Connection`` and its ``begin()`` would give, without their per-use cost.
-    Returned to the pool on exit (which rolls it back); nothing is ever written on it."""
+    Returned to the pool on exit (which rolls it back); nothing is ever written on it. On SQLite every read sees one
+    snapshot; on PostgreSQL, at its default READ COMMITTED, each statement sees what was committed when it ran."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

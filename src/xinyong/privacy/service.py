@@ -107,12 +107,17 @@ def _validate(
         if basis is None or not basis.in_force(on):
             raise PurposeRequired(f"法律依据“{req.basis}”不在依据清单内或不在有效期内。", sections=sections)
         return basis.code, basis.title, None
-    try:  # a row (read on a session or a plain connection alike): id, person, dates, scope
+    try:
         number = int(req.authorisation)
     except ValueError:
         auth = None
     else:
-        auth = _AUTHORISATION.first(session, {"id": number})
+        # In a unit of work as it stands (pending changes included); on the check's plain connection, a row.
+        auth = (
+            session.get(PersonAuthorisation, number)
+            if isinstance(session, Session)
+            else _AUTHORISATION.first(session, {"id": number})
+        )
     if auth is None:
         raise PurposeRequired(f"授权编号“{req.authorisation}”不存在。", sections=sections)
     if len(persons) != 1 or persons[0].id != auth.person_id:
