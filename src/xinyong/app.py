@@ -339,6 +339,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         meter = getattr(app.state, "client_meter", None)
         if meter is not None:  # API clients' usage counted since the last flush
             meter.flush(app.state.db)
+        checks = getattr(app.state, "check_executor", None)
+        if checks is not None and checks[0] is not None:  # the credit checks' own threads (checks.writer)
+            checks[0].shutdown(wait=True)
+        app.state.check_executor = None  # made again if the application starts again
         executor = getattr(app.state, "ingest_executor", None)
         if executor is not None:  # queued uploads are dropped; a running one finishes its chunk and can be re-sent
             executor.shutdown(wait=False, cancel_futures=True)

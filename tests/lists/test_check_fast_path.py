@@ -337,3 +337,55 @@ def test_a_check_on_an_id_number_reads_list_entries_and_bans_by_index_when_most_
             plan = " ".join(str(r[3]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql.string}", tuple(params)))
             assert f"USING INDEX {index}" in plan, plan
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("setting", "dialect", "threads"),
+    [(None, "sqlite", 1), (None, "postgresql", 0), (0, "sqlite", 0), (3, "postgresql", 3)],
+)
+def test_the_checks_run_on_their_own_threads_on_sqlite_and_on_the_shared_pool_on_postgresql(
+    setting: int | None, dialect: str, threads: int
+) -> None:
+    from types import SimpleNamespace
+
+    from xinyong.checks.writer import executor_of
+
+    state = SimpleNamespace(settings=SimpleNamespace(check_threads=setting), db=SimpleNamespace(dialect=dialect))
+    made = executor_of(state)
+    try:
+        assert (made._max_workers if made is not None else 0) == threads
+        assert executor_of(state) is made  # one per application
+    finally:
+        if made is not None:
+            made.shutdown()
+
+
+def test_a_check_over_http_runs_on_the_check_thread_and_the_thread_stops_with_the_application(
+    settings: Any, db: Database
+) -> None:
+    from xinyong.app import create_app
+    from xinyong.checks import service
+
+    with db.session() as s:
+        entity(s, 1)
+    token = make_token(db, "operator")
+    seen: list[str] = []
+    original = service.check_values
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    app = create_app(settings, db)
+    service.check_values = spy  # type: ignore[assignment]
+    try:
+        with TestClient(app) as client:
+            assert _check(client, token).status_code == 201
+            pool = app.state.check_executor[0]
+    finally:
+        service.check_values = original  # type: ignore[assignment]
+    if db.dialect == "sqlite":
+        assert seen and seen[0].startswith("credit-check") and pool._shutdown
+    else:
+        assert seen and pool is None
+    assert app.state.check_executor is None

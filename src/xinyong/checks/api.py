@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from typing import Annotated, Any
 
 import orjson
@@ -12,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import service as accounts
 from xinyong.checks import service
-from xinyong.checks.writer import writer_of
+from xinyong.checks.writer import executor_of, writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Prepared, Snapshot
@@ -93,12 +95,20 @@ _check_principal.xinyong_permission = "checks.run"  # type: ignore[attr-defined]
 
 
 @router.post("/checks", status_code=201, summary="信用核查（审批办理时调用）")
-def run_check(
+async def run_check(
     body: CheckIn,
     request: Request,
     principal: Annotated[Principal, Depends(_check_principal)],
 ) -> Response:
     """Grade, active list entries and bans with basis and dates, the measures for this matter, the conclusion."""
+    threads = executor_of(request.app.state)
+    if threads is None:
+        return await run_in_threadpool(_run_check, body, request, principal)
+    context = contextvars.copy_context()  # as the shared pool does: the request's context goes with it
+    return await asyncio.get_running_loop().run_in_executor(threads, context.run, _run_check, body, request, principal)
+
+
+def _run_check(body: CheckIn, request: Request, principal: Principal) -> Response:
     db = get_database(request)
     settings: Settings = request.app.state.settings
     also: list[tuple[Prepared, dict[str, Any]]] = []

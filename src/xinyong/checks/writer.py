@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from xinyong.checks.models import CreditCheck
@@ -99,6 +100,23 @@ class CheckWriter:
 
 
 _CREATING = threading.Lock()
+
+
+def executor_of(state: Any) -> ThreadPoolExecutor | None:
+    """The threads the application's credit checks run on (``Settings.check_threads``), made on first use; None
+    for the shared thread pool. Shut down with the application."""
+    made: tuple[ThreadPoolExecutor | None] | None = getattr(state, "check_executor", None)
+    if made is None:
+        with _CREATING:
+            made = getattr(state, "check_executor", None)
+            if made is None:
+                count = state.settings.check_threads
+                if count is None:
+                    count = 1 if state.db.dialect == "sqlite" else 0
+                made = state.check_executor = (
+                    ThreadPoolExecutor(max_workers=count, thread_name_prefix="credit-check") if count > 0 else None,
+                )
+    return made[0]
 
 
 def writer_of(state: Any) -> CheckWriter:
