@@ -182,31 +182,6 @@ def _grade_queries() -> tuple[Prepared, Prepared]:
 _GRADE, _DOMAIN_GRADES = _grade_queries()
 
 
-def compute_check(
-    session: Session | Connection | Snapshot,
-    *,
-    subject: str,
-    matter: str,
-    department_id: int | None,
-    actor: Actor,
-    cipher: FieldCipher,
-    grade_provider: GradeProvider = subject_grade,
-) -> CreditCheck:
-    """Check a subject (USCC or ID number) for an approval matter: the check, with what it shows, not yet stored
-    (reads only, so the API can run it outside the write lock)."""
-    return CreditCheck(
-        **check_values(
-            session,
-            subject=subject,
-            matter=matter,
-            department_id=department_id,
-            actor=actor,
-            cipher=cipher,
-            grade_provider=grade_provider,
-        )
-    )
-
-
 def check_values(
     session: Session | Connection | Snapshot,
     *,
@@ -217,8 +192,9 @@ def check_values(
     cipher: FieldCipher,
     grade_provider: GradeProvider = subject_grade,
 ) -> dict[str, Any]:
-    """``compute_check`` as the column values of the check row (every column but the id): the API's path,
-    which inserts the row itself and has no use for an ORM object."""
+    """Check a subject (USCC or ID number) for an approval matter: the values of the check row (every column but the
+    id), with what it shows, not yet stored (reads only, so the API can run it outside the write lock and insert the
+    row itself)."""
     rules = load_rules()
     if matter not in rules.matters:
         known = "、".join(f"{k}（{v}）" for k, v in rules.matters.items())
@@ -311,7 +287,7 @@ def run_check(
     grade_provider: GradeProvider = subject_grade,
 ) -> CreditCheck:
     """Check a subject (USCC or ID number) for an approval matter; the check is stored with what it showed."""
-    check = compute_check(
+    values = check_values(
         session,
         subject=subject,
         matter=matter,
@@ -320,6 +296,7 @@ def run_check(
         cipher=cipher,
         grade_provider=grade_provider,
     )
+    check = CreditCheck(**values)
     session.add(check)
     session.flush()
     return check

@@ -147,12 +147,8 @@ def gate(
     """Refuse (PurposeRequired) unless a purpose and a basis or authorisation are stated, then register the access.
 
     A no-op for callers that are not gated and when no person is shown, so entity pages pay nothing."""
-    unique = list({p.id: p for p in persons}.values())
-    if not unique or not is_gated(principal):
-        return []
-    return register(
-        session, principal, unique, sections, query_request(request, extra), path=_path(request), reference=reference
-    )
+    rows = registration_rows(session, request, principal, persons, sections, extra=extra, reference=reference)
+    return _store(session, rows)
 
 
 def registration_rows(
@@ -206,13 +202,17 @@ def register(
     reference: str | None = None,
 ) -> list[PersonQuery]:
     """Validate the statement and write one registration per person (in the caller's transaction)."""
-    rows = [
-        PersonQuery(**r)
-        for r in _registrations(session, principal, persons, sections, req, path=path, reference=reference)
-    ]
-    session.add_all(rows)
+    return _store(session, _registrations(session, principal, persons, sections, req, path=path, reference=reference))
+
+
+def _store(session: Session, rows: list[dict[str, Any]]) -> list[PersonQuery]:
+    """The registrations added to the unit of work and flushed (nothing is flushed when there are none)."""
+    if not rows:
+        return []
+    stored = [PersonQuery(**r) for r in rows]
+    session.add_all(stored)
     session.flush()
-    return rows
+    return stored
 
 
 def _registrations(
