@@ -36,10 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 from sqlalchemy import insert, select, text
+from tests.conftest import initialise
 
 from xinyong.accounts import service as accounts
-from xinyong.catalog import service as catalog_service
-from xinyong.core import calendar as calendar_service
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
@@ -66,13 +65,8 @@ def bare() -> dict[str, str]:
 
 def prepare(url: str, entities: int, per_entity: float, listed_share: float) -> float:
     """A demo city, then list entries for a share of the entities and bans for a tenth of that share."""
-    upgrade(url)
+    initialise(url)  # migrated, with the reference data `xinyong init` loads
     db = Database(url)
-    actor = Actor.system("bench")
-    with db.session() as s:
-        subjects_service.load_reference_data(s, actor=actor)
-        calendar_service.seed_from_chinesecalendar(s, actor=actor)
-        catalog_service.load_shipped(s, actor=actor)
     started = time.perf_counter()
     demo.generate(db, entities=entities, secret_key=SECRET, records_per_entity=per_entity)
     add_lists(db, listed_share)
@@ -87,7 +81,6 @@ def prepare_archive(url: str, entities: int, records: int, listed_share: float) 
     legal representatives of listed entities get real (encrypted, blind-indexed) ID numbers so that they can be
     checked by ID number."""
     from bench import evaluate as city
-    from tests.conftest import initialise
 
     from xinyong.core.identifiers import make_uscc, mask_id_number, resident_id_check_char
     from xinyong.evaluation import service as evaluation

@@ -21,16 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.conftest import initialise
 from tests.ingestion.samples import HEADERS_CODE, row
 
-from xinyong.catalog import service as catalog_service
-from xinyong.core import calendar as calendar_service
 from xinyong.core.audit import Actor
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Database, upgrade
 from xinyong.evaluation import service as evaluation_service
 from xinyong.ingestion import service as ingestion
-from xinyong.subjects import service as subjects_service
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -130,14 +128,8 @@ def _children_cpu() -> float:
 
 def full(path: Path, url: str) -> tuple[float, dict[str, int]]:
     """The platform's ingestion of the same file."""
-    upgrade(url)
+    initialise(url)  # migrated, with the reference data `xinyong init` loads
     db = Database(url)
-    with db.session() as s:
-        actor = Actor.system("bench")
-        subjects_service.load_reference_data(s, actor=actor)
-        calendar_service.seed_from_chinesecalendar(s, actor=actor)
-        catalog_service.load_shipped(s, actor=actor)
-        evaluation_service.load_shipped(s, actor=actor)
     started, cpu, workers_cpu = time.perf_counter(), time.process_time(), _children_cpu()
     batch_id = ingestion.ingest_file(
         db,

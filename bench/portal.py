@@ -36,18 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import archive
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from tests.conftest import initialise
 
 from xinyong.app import create_app
-from xinyong.catalog import service as catalog_service
 from xinyong.core import calendar as calendar_service
-from xinyong.core.audit import Actor
 from xinyong.core.clock import CHINA_TZ, FixedClock, get_clock, set_clock
 from xinyong.core.config import Settings
 from xinyong.core.db import Database, upgrade
 from xinyong.core.errors import DomainError
 from xinyong.demo import service as demo
 from xinyong.disclosure import demo as records_demo
-from xinyong.subjects import service as subjects_service
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -57,13 +55,8 @@ def p95(values: list[float]) -> float:
 
 
 def prepare(url: str, entities: int, per_entity: float) -> float:
-    upgrade(url)
+    initialise(url)  # migrated, with the reference data `xinyong init` loads
     db = Database(url)
-    with db.session() as s:
-        actor = Actor.system("bench")
-        subjects_service.load_reference_data(s, actor=actor)
-        calendar_service.seed_from_chinesecalendar(s, actor=actor)
-        catalog_service.load_shipped(s, actor=actor)
     started = time.perf_counter()
     demo.generate(db, entities=entities, secret_key=SECRET, records_per_entity=per_entity)
     if db.dialect == "postgresql":
@@ -218,13 +211,8 @@ def build_sqlite(url: str, entities: int, records: int) -> dict[str, float]:
     """A city of ``entities`` demo entities and ``records`` records; returns the seconds of each step."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    upgrade(url)
+    initialise(url)  # migrated, with the reference data `xinyong init` loads
     db = Database(url)
-    with db.session() as s:
-        actor = Actor.system("bench")
-        subjects_service.load_reference_data(s, actor=actor)
-        calendar_service.seed_from_chinesecalendar(s, actor=actor)
-        catalog_service.load_shipped(s, actor=actor)
     timings["reference data"] = time.perf_counter() - started
     t = time.perf_counter()
     print(f"generating {entities:,} demo entities …", flush=True)
