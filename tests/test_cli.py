@@ -54,7 +54,9 @@ def test_check_code_prints_one_line_per_code_and_exits_1_when_any_is_invalid(run
 def test_calendar_deadline_and_missing_year(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = run("calendar", "deadline", "2025-09-26", "7")
     assert (r.returncode, r.stdout) == (0, "2025-10-13\n")
-    missing = run("calendar", "deadline", "2026-12-25", "7")
+    provisional = run("calendar", "deadline", "2026-12-25", "7")
+    assert (provisional.returncode, provisional.stdout) == (0, "2027-01-06\t暂定\n")
+    missing = run("calendar", "deadline", "2026-12-25", "7", "--strict")
     assert missing.returncode == 2
     assert "尚未加载2027年的工作日历" in missing.stderr and "Traceback" not in missing.stderr
     impossible = run("calendar", "deadline", "2026-02-30", "7")
@@ -65,8 +67,10 @@ def test_calendar_deadline_and_missing_year(run, tmp_path: Path) -> None:  # typ
     assert words.returncode == 2 and "工作日数“七”无效，应为非负整数" in words.stderr
     notice = tmp_path / "2027.json"
     notice.write_text(json.dumps({"year": 2027, "holidays": [{"date": "2027-01-01", "name": "元旦"}]}), "utf-8")
-    loaded = run("calendar", "load", str(notice))
-    assert loaded.returncode == 0 and "已加载2027年日历" in loaded.stdout
+    refused = run("calendar", "load", str(notice))
+    assert refused.returncode == 1 and "2027-02-05是法定节假日（春节），通知中未放假" in refused.stderr
+    loaded = run("calendar", "load", str(notice), "--confirm")
+    assert loaded.returncode == 0 and "已加载2027年日历" in loaded.stdout and "与法定节假日不一致" in loaded.stderr
     assert run("calendar", "deadline", "2026-12-25", "7").stdout == "2027-01-06\n"
 
 

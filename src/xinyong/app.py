@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyong import __version__
+from xinyong.core.clock import apply_setting as apply_clock_setting
 from xinyong.core.clock import get_clock
 from xinyong.core.config import Settings, get_settings
 from xinyong.core.db import Database
@@ -320,6 +321,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
 
     settings = settings or get_settings()
+    apply_clock_setting(settings.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -112,6 +112,10 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         actor = Actor.system("cli:init")
         added = subjects_service.load_reference_data(session, actor=actor)
         years = calendar_service.seed_from_chinesecalendar(session, actor=actor)
+        if years:
+            from xinyong.core import deadlines
+
+            deadlines.recompute_open(session, actor=actor)
         versions = catalog_service.load_shipped(session, actor=actor)
         inspection_items = inspections_service.load_shipped_items(session, actor=actor)
         models = evaluation_service.load_shipped(session, actor=actor)
@@ -120,7 +124,7 @@ def _init(db: Database, *, quiet: bool = False) -> None:
         out.print(f"数据库已就绪：{_display_url(db.url)}")
         out.print(f"参考数据：新增监管领域{added['domains']}个、部门{added['departments']}个。")
         if years:
-            out.print(f"工作日历：新加载{len(years)}个年度（{years[0]}—{years[-1]}年，来源 chinesecalendar）。")
+            out.print(f"工作日历：新加载{len(years)}个年度（{years[0]}—{years[-1]}年，内置历年节假日安排）。")
         if versions:
             out.print(f"信用信息目录：新加载版本{'、'.join(versions)}。")
         if inspection_items:
@@ -422,8 +426,9 @@ def _parse_date(text: str) -> date:
 def calendar_deadline(
     start: Annotated[str, typer.Argument(help="起始日期 YYYY-MM-DD")],
     n: Annotated[str, typer.Argument(help="工作日数")],
+    strict: Annotated[bool, typer.Option("--strict", help="所涉年度未加载节假日安排通知时报错（退出码2）")] = False,
 ) -> None:
-    """输出起始日期之后第N个工作日的日期；所涉年度未加载日历时退出码为2。"""
+    """输出起始日期之后第N个工作日的日期；涉及未加载通知的年度时按法定节假日暂定，输出“日期<TAB>暂定”。"""
     from xinyong.core import calendar as calendar_service
 
     day = _parse_date(start)
@@ -435,31 +440,39 @@ def calendar_deadline(
         raise fail(f"工作日数“{n}”无效，应为非负整数。", 2) from None
     with unit_of_work() as (_db, session):
         cal = calendar_service.get_calendar(session)
-        result = cal.add_working_days(day, count)
-    sys.stdout.write(result.isoformat() + "\n")
+        result = cal.deadline(day, count)
+        if result.provisional and strict:
+            missing = [y for y in range(day.year, result.day.year + 1) if not cal.is_official(y)]
+            raise CalendarMissing(missing[0])
+    sys.stdout.write(result.day.isoformat() + ("\t暂定" if result.provisional else "") + "\n")
 
 
 @calendar_app.command("load")
 def calendar_load(
     file: Annotated[Path, typer.Argument(help="年度日历文件（.json 或 .csv，格式见 docs/calendar.md）")],
     replace: Annotated[bool, typer.Option("--replace", help="替换已加载的同一年度")] = False,
+    confirm: Annotated[bool, typer.Option("--confirm", help="确认加载与法定节假日不一致的通知")] = False,
 ) -> None:
-    """按国务院办公厅通知加载一个年度的节假日与调休上班日。"""
+    """按国务院办公厅通知加载一个年度的节假日与调休上班日，并重新计算按暂定日历计算的未办结期限。"""
     from xinyong.core import calendar as calendar_service
+    from xinyong.core import deadlines
     from xinyong.core.audit import Actor
 
     if not file.is_file():
         raise fail(f"文件不存在：{file}", 2)
     with unit_of_work() as (_db, session):
         data = calendar_service.parse_year_file(file)
-        row = calendar_service.store_year(
-            session,
-            data,
-            source="notice",
-            actor=Actor.system("cli"),
-            replace=replace,
+        loaded = deadlines.load_notice(
+            session, data, actor=Actor.system("cli"), replace=replace, confirm_conflicts=confirm
         )
+        row = loaded.year
         out.print(f"已加载{row.year}年日历：工作日放假{row.holidays}天，周末调休上班{row.makeup_workdays}天。")
+        if data.year and (conflicts := calendar_service.statutory_conflicts(data.year, data.holidays, data.makeup)):
+            err.print("警告：该通知与法定节假日不一致（已确认加载）：" + "；".join(conflicts), markup=False)
+        out.print(f"重新计算了{len(loaded.changes)}项未办结的暂定期限。")
+        for c in loaded.changes:
+            kept = "（保留已告知当事人的期限）" if c.kept_for_party else ""
+            out.print(f"  {c.label}（编号{c.row_id}）：{c.old.isoformat()} → {c.new.isoformat()}{kept}", markup=False)
 
 
 @calendar_app.command("years")
@@ -597,6 +610,15 @@ def keys_end_sessions() -> None:
 
 def main() -> None:
     """Entry point of the `xinyong` console script."""
+    from pydantic import ValidationError
+
+    from xinyong.core import clock
+
+    try:
+        clock.apply_setting(get_settings().clock)
+    except ValidationError as exc:
+        reasons = "；".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit("错误：" + reasons) from None
     app()
 
 

@@ -5,7 +5,7 @@ from xinyong.associations import models as associations_models
 from xinyong.catalog import models as catalog_models
 from xinyong.checks import models as checks_models
 from xinyong.commitments import models as commitments_models
-from xinyong.core import audit, calendar
+from xinyong.core import audit, calendar, deadlines
 from xinyong.core.db import Base
 from xinyong.disclosure import models as disclosure_models
 from xinyong.education import models as education_models
@@ -34,6 +34,7 @@ __all__ = [
     "catalog_models",
     "checks_models",
     "commitments_models",
+    "deadlines",
     "disclosure_models",
     "education_models",
     "evaluation_models",

@@ -13,7 +13,7 @@ from xinyong.core import calendar as cal_service
 from xinyong.core.audit import Actor
 from xinyong.core.calendar import WorkingCalendar, from_chinesecalendar
 from xinyong.core.db import Database
-from xinyong.core.errors import CalendarMissing, ValidationFailed
+from xinyong.core.errors import ValidationFailed
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +77,14 @@ def test_next_workday(calendar_2024_2026: WorkingCalendar) -> None:
     assert calendar_2024_2026.next_workday(date(2026, 10, 10)) == date(2026, 10, 10)
 
 
-def test_deadline_reaching_a_missing_year_names_the_year(calendar_2024_2026: WorkingCalendar) -> None:
-    with pytest.raises(CalendarMissing) as exc:
-        calendar_2024_2026.add_working_days(date(2026, 12, 25), 7)
-    assert exc.value.year == 2027
-    assert "2027年" in exc.value.message and "xinyong calendar load" in exc.value.message
-    with pytest.raises(CalendarMissing):
-        calendar_2024_2026.is_workday(date(2023, 6, 1))
+def test_a_deadline_reaching_a_year_without_notice_is_provisional(calendar_2024_2026: WorkingCalendar) -> None:
+    # 25 Dec 2026 (Fri): 28–31 Dec, 1 Jan 2027 (元旦, statutory) off, then 4, 5, 6 Jan.
+    deadline = calendar_2024_2026.deadline(date(2026, 12, 25), 7)
+    assert (deadline.day, deadline.provisional) == (date(2027, 1, 6), True)
+    assert deadline.label() == "2027-01-06（暂定）"
+    assert calendar_2024_2026.deadline(date(2026, 12, 1), 7) == cal_service.Deadline(date(2026, 12, 10), False)
+    # 2023 has no notice in this calendar either: the statutory rule answers instead of an error.
+    assert not calendar_2024_2026.is_workday(date(2023, 10, 2)) and calendar_2024_2026.is_workday(date(2023, 6, 1))
 
 
 def test_chinesecalendar_stops_at_its_last_year() -> None:
@@ -95,11 +96,19 @@ NOTICE_2027 = {
     "year": 2027,
     "reference": "测试用虚构通知（非官方）",
     "holidays": [
-        {"date": "2027-01-01", "name": "元旦"},
-        {"start": "2027-02-08", "end": "2027-02-12", "name": "春节"},
+        {"start": "2027-01-01", "end": "2027-01-03", "name": "元旦"},
+        {"start": "2027-02-05", "end": "2027-02-13", "name": "春节"},
+        {"start": "2027-04-03", "end": "2027-04-05", "name": "清明节"},
+        {"start": "2027-05-01", "end": "2027-05-05", "name": "劳动节"},
+        {"date": "2027-06-09", "name": "端午节"},
+        {"date": "2027-09-15", "name": "中秋节"},
         {"start": "2027-10-01", "end": "2027-10-07", "name": "国庆节"},
     ],
-    "workdays": [{"date": "2027-02-06", "name": "春节调休上班"}, {"date": "2027-10-09", "name": "国庆节调休上班"}],
+    "workdays": [
+        {"date": "2027-02-20", "name": "春节调休上班"},
+        {"date": "2027-04-25", "name": "劳动节调休上班"},
+        {"date": "2027-10-09", "name": "国庆节调休上班"},
+    ],
 }
 
 
@@ -112,23 +121,22 @@ def test_init_loaded_every_year_chinesecalendar_covers(session: Session) -> None
 def test_load_a_new_year_from_json_then_deadlines_cross_into_it(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(NOTICE_2027, ensure_ascii=False), "utf-8")
-    with pytest.raises(CalendarMissing):
-        cal_service.get_calendar(session).add_working_days(date(2026, 12, 25), 7)
+    assert cal_service.get_calendar(session).deadline(date(2026, 12, 25), 7).provisional
     row = cal_service.store_year(session, cal_service.parse_year_file(path), source="notice", actor=Actor.system())
-    assert (row.holidays, row.makeup_workdays) == (1 + 5 + 5, 2)  # weekday holidays only
+    assert (row.holidays, row.makeup_workdays) == (1 + 6 + 1 + 3 + 1 + 1 + 5, 3)  # weekday holidays only
     cal = cal_service.get_calendar(session)
     # 25 Dec 2026 (Fri): 28, 29, 30, 31 Dec, then 1 Jan 2027 off, 4, 5, 6 Jan.
-    assert cal.add_working_days(date(2026, 12, 25), 7) == date(2027, 1, 6)
-    assert cal.is_workday(date(2027, 2, 6))  # the Saturday make-up day from the notice
-    assert not cal.is_workday(date(2027, 2, 10))
+    assert cal.deadline(date(2026, 12, 25), 7) == cal_service.Deadline(date(2027, 1, 6), False)
+    assert cal.is_workday(date(2027, 2, 20))  # the Saturday make-up day from the notice
+    assert not cal.is_workday(date(2027, 2, 11))
 
 
 def test_loading_a_year_twice_needs_replace(session: Session, tmp_path: Path) -> None:
-    data = cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {})
+    data = cal_service.parse_year_content(json.dumps(NOTICE_2027).encode(), suffix=".json")
     cal_service.store_year(session, data, source="notice", actor=Actor.system())
     with pytest.raises(ValidationFailed, match="已存在"):
         cal_service.store_year(session, data, source="notice", actor=Actor.system())
-    replaced = cal_service.YearData(2027, {date(2027, 1, 1): "元旦", date(2027, 1, 4): "元旦"}, {})
+    replaced = cal_service.YearData(2027, {**data.holidays, date(2027, 1, 4): "元旦"}, data.makeup)
     cal_service.store_year(session, replaced, source="notice", actor=Actor.system(), replace=True)
     assert not cal_service.get_calendar(session).is_workday(date(2027, 1, 4))
 
@@ -166,7 +174,11 @@ def test_calendar_cache_sees_a_newly_loaded_year(db: Database) -> None:
         assert 2027 not in cal_service.get_calendar(s).years
     with db.session() as s:
         cal_service.store_year(
-            s, cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}), source="notice", actor=Actor.system()
+            s,
+            cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}),
+            source="notice",
+            actor=Actor.system(),
+            confirm_conflicts=True,
         )
     with db.session() as s:
         assert 2027 in cal_service.get_calendar(s).years

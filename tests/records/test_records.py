@@ -94,11 +94,11 @@ def test_deadline_is_seven_working_days_across_national_day(session: Session, cl
     assert [r.document_number for r in service.overdue(session)] == ["密市监罚〔2026〕16号"]
 
 
-def test_a_deadline_in_a_year_without_calendar_is_left_open_with_a_note(session: Session, clock: FixedClock) -> None:
-    clock._at = datetime(2026, 12, 28, 10, 0, tzinfo=CHINA_TZ)
+def test_a_deadline_in_a_year_without_notice_is_provisional_not_missing(session: Session, clock: FixedClock) -> None:
+    clock._at = datetime(2027, 1, 7, 10, 0, tzinfo=CHINA_TZ)
+    # Decided Friday 25 Dec 2026: seven working days end on 6 Jan 2027 (1 Jan is 元旦 by the statutory rule).
     result = store(session, penalty(CF_JDRQ=date(2026, 12, 25)))
-    assert result.record.publication_deadline is None and result.record.on_time is None
-    assert "2027年工作日历尚未加载" in result.warnings[-1]
+    assert result.record.publication_deadline == date(2027, 1, 6) and result.record.on_time is False
 
 
 def test_unknown_subjects_are_registered_and_name_conflicts_queued(session: Session, clock: FixedClock) -> None:

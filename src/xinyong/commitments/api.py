@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from xinyong.commitments import service
 from xinyong.commitments.models import Commitment
+from xinyong.core import deadlines
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
@@ -69,6 +70,7 @@ def commitment_json(c: Commitment) -> dict[str, Any]:
         "openness": c.openness,
         "channel": c.channel,
         "verify_by": c.verify_by.isoformat(),
+        "verify_by_provisional": deadlines.provisional_on(c, c.verify_by),
         "fulfilment": c.fulfilment,
         "fulfilment_label": service.fulfilment_label(c),
         "unfulfilled_content": c.unfulfilled_content,

@@ -30,13 +30,13 @@ from xinyong.commitments.models import (
     VoluntaryAttachment,
     VoluntaryInfo,
 )
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import date_value as _date
 from xinyong.core.forms import text_value as _text
@@ -605,10 +605,7 @@ def create_commitment(
 
     code = next_code(session, day=today)
     department = matter.department
-    try:
-        verify_by = get_calendar(session).add_working_days(made_on, matter.verification_working_days)
-    except DomainError:
-        verify_by = made_on + timedelta(days=matter.verification_working_days * 7 // 5 + 1)
+    verify_by = deadlines.compute(session, made_on, matter.verification_working_days)
     commitment = Commitment(
         code=code,
         matter_id=matter.id,
@@ -627,7 +624,7 @@ def create_commitment(
         accepting_unit_code=department.uscc or "",
         openness=openness,
         channel=channel,
-        verify_by=verify_by,
+        verify_by=verify_by.day,
         related_record_id=related.id if related else None,
         created_at=get_clock().now(),
         created_by=actor.label,
@@ -642,6 +639,17 @@ def create_commitment(
     commitment.entity_id, commitment.person_id = stored.entity_id, stored.person_id
     session.add(commitment)
     session.flush()
+    deadlines.track(
+        session,
+        commitment,
+        "verify_by",
+        verify_by,
+        start=made_on,
+        working_days=matter.verification_working_days,
+        label="告知承诺核查期限",
+        party_window=False,
+        open_when={"fulfilment": [None]},
+    )
     audit(
         session,
         actor=actor,

@@ -19,7 +19,11 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.db import Base, UTCDateTime
-from xinyong.core.errors import CalendarMissing, ValidationFailed
+from xinyong.core.errors import ValidationFailed
+from xinyong.core.holidays import provisional_year, statutory_conflicts
+
+# The longest span a deadline may count (about 40 years): a guard against absurd input, not a rule.
+MAX_WORKING_DAYS = 10_000
 
 
 class CalendarYear(Base):
@@ -46,37 +50,65 @@ class CalendarDay(Base):
     name: Mapped[str | None] = mapped_column(String(40))
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A computed date and whether any working day counted lies in a year with no loaded notice (暂定)."""
+
+    day: date
+    provisional: bool = False
+
+    def label(self) -> str:
+        """The date as shown to people: “2027-01-12（暂定）” when provisional."""
+        return self.day.isoformat() + ("（暂定）" if self.provisional else "")
+
+
 @dataclass
 class WorkingCalendar:
-    """Working-day arithmetic over the loaded years; raises CalendarMissing outside them."""
+    """Working-day arithmetic: the loaded notices, and the provisional statutory rule for every other year."""
 
-    years: set[int]
+    years: set[int]  # years with a loaded notice (official)
     holidays: set[date] = field(default_factory=set)  # weekdays off
     makeup: set[date] = field(default_factory=set)  # weekend days worked
     _workdays: dict[int, list[date]] = field(default_factory=dict, repr=False)
 
-    def _check(self, day: date) -> None:
-        if day.year not in self.years:
-            raise CalendarMissing(day.year)
+    def is_official(self, year: int) -> bool:
+        """Whether the year's notice is loaded."""
+        return year in self.years
+
+    def is_provisional_span(self, start: date, end: date) -> bool:
+        """Whether any day in (start, end] lies in a year with no loaded notice."""
+        if end <= start:
+            return False
+        first = (start + timedelta(days=1)).year
+        return any(y not in self.years for y in range(first, end.year + 1))
+
+    def is_provisional_day(self, day: date) -> bool:
+        """Whether a deadline falling on the day was counted over a provisional year (counted from today or earlier:
+        the official years are contiguous up to the latest loaded one)."""
+        return day.year not in self.years
+
+    def _rest_days(self, year: int) -> tuple[set[date], set[date]]:
+        if year in self.years:
+            return self.holidays, self.makeup
+        return set(provisional_year(year).holidays), set()
 
     def is_workday(self, day: date) -> bool:
-        """Whether the day is a working day."""
-        self._check(day)
-        if day in self.makeup:
+        """Whether the day is a working day (provisionally, in a year with no loaded notice)."""
+        holidays, makeup = self._rest_days(day.year)
+        if day in makeup:
             return True
-        if day in self.holidays:
+        if day in holidays:
             return False
         return day.weekday() < 5
 
     def workdays_of(self, year: int) -> list[date]:
-        """The sorted working days of a loaded year."""
-        if year not in self.years:
-            raise CalendarMissing(year)
+        """The sorted working days of a year."""
         days = self._workdays.get(year)
         if days is None:
+            holidays, makeup = self._rest_days(year)
             d, end, days = date(year, 1, 1), date(year, 12, 31), []
             while d <= end:
-                if self.is_workday(d):
+                if d in makeup or (d.weekday() < 5 and d not in holidays):
                     days.append(d)
                 d += timedelta(days=1)
             self._workdays[year] = days
@@ -88,6 +120,8 @@ class WorkingCalendar:
             raise ValueError("n must be non-negative")
         if n == 0:
             return start
+        if n > MAX_WORKING_DAYS:
+            raise ValidationFailed(f"工作日数{n}过大（最多{MAX_WORKING_DAYS}个工作日）。")
         year = start.year
         days = self.workdays_of(year)
         pos = bisect_right(days, start)
@@ -99,6 +133,11 @@ class WorkingCalendar:
             year += 1
             days = self.workdays_of(year)
             pos = 0
+
+    def deadline(self, start: date, n: int) -> Deadline:
+        """The date n working days after start, marked provisional when it was counted over a provisional year."""
+        day = self.add_working_days(start, n)
+        return Deadline(day, self.is_provisional_span(start, day))
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days after start end falls (negative if earlier)."""
@@ -119,6 +158,10 @@ class WorkingCalendar:
         if pos < len(days):
             return days[pos]
         return self.workdays_of(day.year + 1)[0]
+
+    def provisional_years(self, around: date) -> list[int]:
+        """The years from around's year to the next one that have no loaded notice (for reminders)."""
+        return [y for y in (around.year, around.year + 1) if y not in self.years]
 
 
 _cache_lock = threading.Lock()
@@ -290,12 +333,30 @@ def _holiday_name(name: Any) -> str:
     return _NAMES.get(text, text)
 
 
-def store_year(session: Session, data: YearData, *, source: str, actor: Actor, replace: bool = False) -> CalendarYear:
-    """Store a year's calendar; an existing year is replaced only when asked."""
+def store_year(
+    session: Session,
+    data: YearData,
+    *,
+    source: str,
+    actor: Actor,
+    replace: bool = False,
+    confirm_conflicts: bool = False,
+) -> CalendarYear:
+    """Store a year's calendar; an existing year is replaced only when asked, and a notice that contradicts the
+    statutory holidays only when confirmed (the contradictions are audited as warnings)."""
     existing = session.get(CalendarYear, data.year)
     if existing is not None and not replace:
         raise ValidationFailed(
             f"{data.year}年的日历已存在（来源：{existing.reference or existing.source}）。如需替换请使用 --replace。"
+        )
+    conflicts = statutory_conflicts(data.year, data.holidays, data.makeup)
+    if conflicts and not confirm_conflicts:
+        raise ValidationFailed(
+            f"{data.year}年的日历与法定节假日不一致："
+            + "；".join(conflicts[:5])
+            + ("等" if len(conflicts) > 5 else "")
+            + "。请核对国务院办公厅通知；确认无误后勾选“确认与法定节假日不一致”（命令行 --confirm）再加载。",
+            details=conflicts,
         )
     session.execute(delete(CalendarDay).where(CalendarDay.year == data.year))
     if existing is not None:
@@ -327,8 +388,11 @@ def store_year(session: Session, data: YearData, *, source: str, actor: Actor, r
             "replaced": existing is not None,
             "holidays": len(data.holidays),
             "makeup_workdays": len(data.makeup),
+            "statutory_conflicts": conflicts,
         },
     )
+    with _cache_lock:
+        _cache.clear()
     return row
 
 

@@ -35,6 +35,38 @@ class FixedClock(Clock):
         self._at += timedelta(**kwargs)
 
 
+class ShiftedClock(Clock):
+    """A running clock set to another date (demo and training environments: ``XINYONG_CLOCK``): it starts at the
+    given instant and runs on in real time."""
+
+    def __init__(self, at: datetime) -> None:
+        at = at if at.tzinfo else at.replace(tzinfo=CHINA_TZ)
+        self._offset = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """The shifted instant."""
+        return datetime.now(UTC) + self._offset
+
+
+def parse_clock(text: str) -> datetime:
+    """An ISO date (China time, at the current time of day) or datetime (China time unless it says otherwise)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            now = datetime.now(CHINA_TZ)
+            return datetime.combine(day, now.time().replace(tzinfo=None), tzinfo=CHINA_TZ)
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"XINYONG_CLOCK“{text}”无效，应为YYYY-MM-DD日期或ISO格式的日期时间（北京时间）。") from None
+    return at if at.tzinfo else at.replace(tzinfo=CHINA_TZ)
+
+
+def demo_today() -> date | None:
+    """The date shown as 演示日期 when the process runs on a shifted clock, else None."""
+    return _clock.today() if isinstance(_clock, ShiftedClock) else None
+
+
 _clock: Clock = Clock()
 
 
@@ -47,6 +79,12 @@ def set_clock(clock: Clock) -> None:
     """Replace the process clock."""
     global _clock
     _clock = clock
+
+
+def apply_setting(text: str) -> None:
+    """Run the process on the clock of the ``XINYONG_CLOCK`` setting (no change when it is empty)."""
+    if text.strip():
+        set_clock(ShiftedClock(parse_clock(text)))
 
 
 def to_china(dt: datetime) -> datetime:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xinyong.core.clock import parse_clock
+
 DEMO_SECRET = "demo-secret-not-for-production-use-0000000000"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -58,9 +60,16 @@ class Settings(BaseSettings):
     # throughput with one), the shared thread pool on PostgreSQL (whose commits wait for the disk and gain from
     # concurrent checks committing together). 0 = the shared pool.
     check_threads: int | None = None
+    # Demo and training environments only: run the platform on another date (ISO date or datetime, China time);
+    # the clock starts there and runs on. Refused in production.
+    clock: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
+        if self.clock.strip():
+            if self.mode == "production":
+                raise ValueError("生产模式不能设置 XINYONG_CLOCK：平台必须使用真实时间。请删除该环境变量。")
+            parse_clock(self.clock)
         if self.mode != "production":
             return self
         if self.secret_key == DEMO_SECRET or len(self.secret_key) < 32:

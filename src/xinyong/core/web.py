@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from xinyong.core.clock import get_clock, to_china
+from xinyong.core.clock import demo_today, get_clock, to_china
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError, NotAuthenticated, PermissionDenied
@@ -198,6 +198,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["role_label"] = role_label
     env.globals["csrf_field"] = CSRF_FIELD
     env.globals["now"] = lambda: to_china(get_clock().now())
+    env.globals["demo_today"] = demo_today
     return templates
 
 

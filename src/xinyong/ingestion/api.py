@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from xinyong.core import deadlines
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
@@ -62,6 +63,7 @@ def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, pri
         "status_label": STATUS_LABELS[record.status],
         "decision_date": record.decision_date.isoformat(),
         "publication_deadline": record.publication_deadline.isoformat() if record.publication_deadline else None,
+        "publication_deadline_provisional": deadlines.is_provisional(session, record.publication_deadline),
         "on_time": record.on_time,
         "publicity_window": {
             "from": record.publicity_from.isoformat() if record.publicity_from else None,

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
@@ -1379,8 +1379,17 @@ def record_result(
     task.result = result
     task.result_note = note.strip() or None
     task.inspected_on = inspected_on
-    task.publish_deadline = publication_deadline(session, today)
     task.status = "recorded"
+    deadlines.set_deadline(
+        session,
+        task,
+        "publish_deadline",
+        start=today,
+        working_days=load_rules().publish_working_days,
+        label="抽查结果公示期限",
+        party_window=False,
+        open_when={"status": ["recorded"]},
+    )
     now = get_clock().now()
     for up, content_type in kept:
         session.add(
@@ -1400,16 +1409,11 @@ def record_result(
         action="inspection_task.result",
         object_type="inspection_task",
         object_id=task.id,
-        detail={"result": result, "deadline": task.publish_deadline.isoformat()},
+        detail={"result": result, "deadline": task.publish_deadline.isoformat() if task.publish_deadline else None},
     )
     if publish:
         publish_result(session, task_id=task.id, legal_rep=legal_rep, actor=actor, cipher=cipher)
     return task
-
-
-def publication_deadline(session: Session, formed_on: date) -> date:
-    """The last day to publish a result formed on a day: 20 working days later (企业信息公示暂行条例)."""
-    return get_calendar(session).add_working_days(formed_on, load_rules().publish_working_days)
 
 
 def _content_matches(ext: str, data: bytes) -> bool:

@@ -19,12 +19,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.commitments.models import ListProposal
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.errors import CalendarMissing, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import date_value as _date_value
 from xinyong.core.forms import text_value as _text
@@ -462,8 +463,17 @@ def give_notice(
     today = get_clock().today()
     entry.notice_on = today
     entry.notice_document = document.strip()
-    entry.statement_until = get_calendar(session).add_working_days(today, rule.statement_working_days)
-    _step(session, entry, NOTICED, actor, f"告知书{entry.notice_document}，陈述申辩期至{entry.statement_until}")
+    window = deadlines.set_deadline(
+        session,
+        entry,
+        "statement_until",
+        start=today,
+        working_days=rule.statement_working_days,
+        label="陈述申辩期限",
+        party_window=True,
+        open_when={"status": [NOTICED]},
+    )
+    _step(session, entry, NOTICED, actor, f"告知书{entry.notice_document}，陈述申辩期至{window.label()}")
     return entry
 
 
@@ -779,15 +789,23 @@ def remove(
         raise Conflict(f"名单期限至{entry.ends_on.isoformat()}，尚未届满。")
     if kind == "performed" and entry.list_type != "judgment_debtor":
         raise ValidationFailed("“已履行义务移出”仅适用于失信被执行人名单。")
-    try:
-        offline = get_calendar(session).add_working_days(today, rule.removal_offline_working_days)
-    except CalendarMissing:
-        offline = today  # the record leaves publicity today (below), so the deadline is met whatever the calendar
+    offline = deadlines.compute(session, today, rule.removal_offline_working_days)
     for target in [entry, *session.execute(select(ListEntry).where(ListEntry.parent_id == entry.id)).scalars()]:
         target.removal_kind = kind
         target.removed_on = today
         target.removal_reason = reason.strip()
-        target.offline_by = offline
+        target.offline_by = offline.day
+        deadlines.track(
+            session,
+            target,
+            "offline_by",
+            offline,
+            start=today,
+            working_days=rule.removal_offline_working_days,
+            label="名单移出后撤下公示期限",
+            party_window=False,
+            open_when={"status": [REMOVED]},
+        )
         _step(session, target, REMOVED, actor, f"{REMOVAL_KINDS[kind]}：{reason.strip()}", kind=kind)
         if target.record_id is not None:
             record = session.get(CreditRecord, target.record_id)
@@ -805,7 +823,7 @@ def remove(
                         record_id=record.id,
                         publicity_from=record.publicity_from,
                         publicity_until=today,
-                        reason=f"已移出{rule.name}，门户网站于{offline.isoformat()}前停止公示",
+                        reason=f"已移出{rule.name}，门户网站于{offline.label()}前停止公示",
                         actor=actor,
                     )
     return entry

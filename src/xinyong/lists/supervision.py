@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -84,6 +84,7 @@ def issue_order(
             errors.add("campaign", f"专项治理行动{campaign_id}不存在或已结束")
     errors.raise_if_any("整改通知有误，未保存")
     today = get_clock().today()
+    due = deadlines.compute(session, today, days)
     order = RectificationOrder(
         entity_id=subject.entity.id if subject.entity else None,
         person_id=subject.person.id if subject.person else None,
@@ -94,7 +95,7 @@ def issue_order(
         content=content,
         issued_on=today,
         working_days=days,
-        due_on=get_calendar(session).add_working_days(today, days),
+        due_on=due.day,
         status="open",
         follow_ups=[],
         created_at=get_clock().now(),
@@ -102,6 +103,17 @@ def issue_order(
     )
     session.add(order)
     session.flush()
+    deadlines.track(
+        session,
+        order,
+        "due_on",
+        due,
+        start=today,
+        working_days=days,
+        label="整改期限",
+        party_window=True,
+        open_when={"status": ["open"]},
+    )
     audit(
         session,
         actor=actor,

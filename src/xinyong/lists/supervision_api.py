@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from xinyong.core import deadlines
 from xinyong.core.crypto import get_cipher
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
@@ -76,6 +77,7 @@ def order_json(o: RectificationOrder) -> dict[str, Any]:
         "issued_on": o.issued_on.isoformat(),
         "working_days": o.working_days,
         "due_on": o.due_on.isoformat(),
+        "due_on_provisional": deadlines.provisional_on(o, o.due_on),
         "status": o.status,
         "status_name": supervision.ORDER_STATUS[o.status],
         "follow_ups": o.follow_ups,

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
-from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
@@ -161,7 +161,7 @@ def _open(
     """Store the (checked) objection with its files and mark the record 异议中."""
     rules = load_rules()
     today = get_clock().today()
-    due_on = get_calendar(session).add_working_days(today, rules.decide_working_days)
+    due = deadlines.compute(session, today, rules.decide_working_days)
     objection.number = f"tmp-{secrets.token_hex(8)}"
     objection.record_id = record.id
     objection.department_id = record.department_id
@@ -170,11 +170,22 @@ def _open(
     objection.prior_status = record.status
     objection.status = PENDING
     objection.filed_on = today
-    objection.due_on = due_on
+    objection.due_on = due.day
     objection.created_at = get_clock().now()
     objection.created_by = actor.label
     session.add(objection)
     session.flush()
+    deadlines.track(
+        session,
+        objection,
+        "due_on",
+        due,
+        start=today,
+        working_days=rules.decide_working_days,
+        label="异议处理期限",
+        party_window=True,
+        open_when={"status": [PENDING]},
+    )
     objection.number = f"YY{today:%Y%m%d}{objection.id:06d}"
     records_service.transition(
         session,
@@ -201,7 +212,7 @@ def _open(
         detail={
             "number": objection.number,
             "record_id": record.id,
-            "due_on": due_on.isoformat(),
+            "due_on": due.day.isoformat(),
             "filed_via": objection.filed_via or "online",
             "files": [{"name": f.name, "sha256": f.sha256, "size": f.size} for f in attached],
         },
@@ -339,7 +350,16 @@ def extend(session: Session, *, objection_id: int, reason: str, actor: Actor, de
     before = objection.due_on
     objection.extended_on = get_clock().today()
     objection.extension_reason = reason
-    objection.due_on = get_calendar(session).add_working_days(objection.filed_on, rules.extended_working_days)
+    deadlines.set_deadline(
+        session,
+        objection,
+        "due_on",
+        start=objection.filed_on,
+        working_days=rules.extended_working_days,
+        label="异议处理期限（延期后）",
+        party_window=True,
+        open_when={"status": [PENDING]},
+    )
     session.flush()
     _notify(
         session,

@@ -20,7 +20,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock, to_china
 from xinyong.core.db import Prepared, Snapshot
-from xinyong.core.errors import CalendarMissing, DomainError, NotFound, ValidationFailed
+from xinyong.core.errors import DomainError, NotFound, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.privacy.models import PersonAuthorisation, PersonQuery
 from xinyong.privacy.rules import PrivacyRules, rules_on
@@ -599,11 +599,7 @@ def off_hours(session: Session, *, since: date, until: date, limit: int = 500) -
     for row in registrations(session, QueryFilter(since=since, until=until), limit=5000):
         local = to_china(row.at)
         hours = rules_on(local.date()).working_hours
-        try:
-            workday = calendar.is_workday(local.date())
-        except CalendarMissing:
-            workday = local.weekday() < 5
-        if not workday:
+        if not calendar.is_workday(local.date()):
             found.append(OffHours(row, "非工作日"))
         elif not hours.start <= local.time() < hours.end:
             found.append(OffHours(row, f"工作时间（{hours.start:%H:%M}–{hours.end:%H:%M}）以外"))

@@ -21,7 +21,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.calendar import WorkingCalendar, get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.errors import CalendarMissing, DomainError, NotFound
+from xinyong.core.errors import DomainError, NotFound, ValidationFailed
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure import service as disclosure_service
@@ -307,8 +307,8 @@ class Preparer:
                 try:
                     deadline = self.calendar.add_working_days(decided, self.spec.deadline_working_days or 0)
                     found = (deadline.isoformat(), self.submitted_day <= deadline, None)
-                except CalendarMissing as exc:
-                    found = (None, None, f"{exc.year}年工作日历尚未加载，公示期限待加载后计算。")
+                except ValidationFailed as exc:
+                    found = (None, None, exc.message)
             self._deadlines[decided] = found
         return found
 

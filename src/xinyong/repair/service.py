@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.models import CatalogItem
 from xinyong.commitments import service as commitments_service
 from xinyong.commitments.models import Commitment
+from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
@@ -308,7 +309,8 @@ def apply(
         text = "；".join(f"{c.name}：{c.detail}" for c in failed)
         raise ValidationFailed(f"不符合信用修复条件，申请未提交：{text}。", details=[c.to_json() for c in failed])
     today = get_clock().today()
-    calendar = get_calendar(session)
+    due = deadlines.compute(session, today, rules.decide.working_days)
+    feedback_due = deadlines.compute(session, today, rules.feedback.working_days)
     commitment = repair_commitment(session, record_id=record.id, entity_id=entity.id)
     assert commitment is not None
     app = RepairApplication(
@@ -323,13 +325,28 @@ def apply(
         checks=[c.to_json() for c in checks],
         status=PENDING,
         received_on=today,
-        due_on=calendar.add_working_days(today, rules.decide.working_days),
-        feedback_due_on=calendar.add_working_days(today, rules.feedback.working_days),
+        due_on=due.day,
+        feedback_due_on=feedback_due.day,
         created_at=get_clock().now(),
         created_by=actor.label,
     )
     session.add(app)
     session.flush()
+    for column, deadline, days, label in (
+        ("due_on", due, rules.decide.working_days, "信用修复申请办理期限"),
+        ("feedback_due_on", feedback_due, rules.feedback.working_days, "信用修复结果反馈期限"),
+    ):
+        deadlines.track(
+            session,
+            app,
+            column,
+            deadline,
+            start=today,
+            working_days=days,
+            label=label,
+            party_window=False,
+            open_when={"status": [PENDING]},
+        )
     app.number = _number("XF", today, app.id)
     session.flush()
     attached = []

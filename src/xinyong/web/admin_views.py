@@ -12,7 +12,10 @@ from sqlalchemy import select
 
 from xinyong.core import audit as audit_service
 from xinyong.core import calendar as calendar_service
+from xinyong.core import deadlines
+from xinyong.core.clock import get_clock
 from xinyong.core.errors import DomainError
+from xinyong.core.holidays import provisional_year
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, requires
 from xinyong.subjects import service as subjects_service
@@ -38,8 +41,18 @@ def departments(
 
 def _calendar_page(request: Request, session: DbSession, **extra: object) -> HTMLResponse:
     years = calendar_service.list_years(session)
+    cal = calendar_service.get_calendar(session)
+    today = get_clock().today()
+    provisional = [
+        {"year": y, "days": provisional_year(y).holidays, "source": provisional_year(y).source}
+        for y in cal.provisional_years(today)
+    ]
     context: dict[str, object] = {
         "years": years,
+        "provisional": provisional,
+        "recent": deadlines.recent_changes(session, limit=100),
+        "open_provisional": deadlines.open_count(session),
+        "changes": None,
         "result": None,
         "error": None,
         "message": None,
@@ -71,8 +84,7 @@ def calendar_page(
             request, session, start=start, n=n or "", error="请输入有效的起始日期（YYYY-MM-DD）和0—3650之间的工作日数。"
         )
     try:
-        cal = calendar_service.get_calendar(session)
-        deadline = cal.add_working_days(day, count)
+        deadline = deadlines.compute(session, day, count)
     except DomainError as exc:
         return _calendar_page(request, session, start=start, n=str(count), error=exc.message)
     return _calendar_page(
@@ -80,7 +92,7 @@ def calendar_page(
         session,
         start=start,
         n=str(count),
-        result={"deadline": deadline, "weekday": "一二三四五六日"[deadline.weekday()]},
+        result={"deadline": deadline, "weekday": "一二三四五六日"[deadline.day.weekday()]},
     )
 
 
@@ -91,20 +103,26 @@ def calendar_load(
     principal: Annotated[Principal, Depends(requires("admin.calendar"))],
     file: UploadFile,
     replace: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Load a year's official calendar from an uploaded JSON or CSV file."""
+    """Load a year's official calendar from an uploaded JSON or CSV file; open provisional deadlines are recomputed
+    and listed."""
     content = file.file.read(2_000_000)
     suffix = Path(file.filename or "calendar.csv").suffix.lower() or ".csv"
     try:
         data = calendar_service.parse_year_content(content, suffix=suffix)
-        row = calendar_service.store_year(
-            session, data, source="notice", actor=principal.actor(), replace=replace == "1"
+        loaded = deadlines.load_notice(
+            session, data, actor=principal.actor(), replace=replace == "1", confirm_conflicts=confirm == "1"
         )
     except DomainError as exc:
         session.rollback()
         return _calendar_page(request, session, error=exc.message)
-    message = f"已加载{row.year}年日历：工作日放假{row.holidays}天，周末调休上班{row.makeup_workdays}天。"
-    return _calendar_page(request, session, message=message)
+    row = loaded.year
+    message = (
+        f"已加载{row.year}年日历：工作日放假{row.holidays}天，周末调休上班{row.makeup_workdays}天；"
+        f"按新日历重新计算了{len(loaded.changes)}项未办结的暂定期限。"
+    )
+    return _calendar_page(request, session, message=message, changes=loaded.changes)
 
 
 @router.get("/audit", response_class=HTMLResponse)
