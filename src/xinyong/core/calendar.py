@@ -189,6 +189,23 @@ def get_calendar(session: Session) -> WorkingCalendar:
     return cal
 
 
+def due_label(db: Any) -> Any:
+    """A function for pages: a deadline date as text, with “（暂定）” when it falls in a year whose notice is not
+    loaded (the calendar of the database, read once per page)."""
+    cal: WorkingCalendar | None = None
+
+    def label(day: date | None, fmt: str = "%Y-%m-%d") -> str:
+        nonlocal cal
+        if day is None:
+            return ""
+        if cal is None:
+            with db.session(write=False) as session:
+                cal = get_calendar(session)
+        return day.strftime(fmt) + ("（暂定）" if cal.is_provisional_day(day) else "")
+
+    return label
+
+
 @dataclass(frozen=True)
 class YearData:
     """A year's exceptions as parsed from a notice file or chinesecalendar."""

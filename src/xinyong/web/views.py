@@ -40,6 +40,7 @@ def render(request: Request, template: str, context: dict[str, object], status_c
         "principal": principal,
         "csrf_token": csrf_token(request),
         "nav": nav_for(principal) if principal is not None else [],
+        "due": calendar_service.due_label(request.app.state.db),
     }
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, template, {**base, **context}, status_code=status_code
