@@ -33,7 +33,10 @@ from xinyong.records.models import CreditRecord
 def calendar_2027(session: Session) -> None:
     """A test calendar for 2027 (the official one is published in late 2026)."""
     cal_service.store_year(
-        session, cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}), source="test", actor=Actor.system(),
+        session,
+        cal_service.YearData(2027, {date(2027, 1, 1): "元旦"}, {}),
+        source="test",
+        actor=Actor.system(),
         confirm_conflicts=True,
     )
 
