@@ -150,6 +150,11 @@ def requires(permission: str) -> Callable[..., Principal]:
             if not principal.is_authenticated:
                 raise NotAuthenticated("请先登录。")
             label = PERMISSION_LABELS.get(permission, permission)
+            if principal.lacks_department:
+                raise PermissionDenied(
+                    f"当前账号（{role_label(principal.role)}）未归属任何部门，没有“{label}”权限；"
+                    "请联系信用办管理员为账号指定部门。"
+                )
             raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{label}”权限。")
         return principal
 
