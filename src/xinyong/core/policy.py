@@ -48,18 +48,20 @@ class DepartmentScope:
             return false()
         return column == self.department_id  # type: ignore[no-any-return]
 
-    def check(self, department_id: int | None, message: str) -> None:
-        """Refuse (403, ``message``) a row outside the scope."""
-        if not self.allows(department_id):
-            raise PermissionDenied(message if not self.empty else NO_DEPARTMENT_REFUSAL)
+    def refusal(self, message: str) -> PermissionDenied:
+        """The 403 to raise for a row outside the scope: ``message``, or the no-department one."""
+        return PermissionDenied(NO_DEPARTMENT_REFUSAL if self.empty else message)
 
+
+# What a service takes for "whose departments": an id (that department), a scope, or None (no department: nothing).
+Departments = int | DepartmentScope | None
 
 ALL_DEPARTMENTS = DepartmentScope(every=True)
 NO_DEPARTMENT = DepartmentScope()
 NO_DEPARTMENT_REFUSAL = "当前账号未归属任何部门，不能查看或办理部门的业务；请联系信用办管理员为账号指定部门。"
 
 
-def scope_of(department: int | DepartmentScope | None) -> DepartmentScope:
+def scope_of(department: Departments) -> DepartmentScope:
     """A scope from a service argument: a department id is that department, None is no department (never all)."""
     if isinstance(department, DepartmentScope):
         return department

@@ -190,7 +190,9 @@ PERMISSION_LABELS: dict[str, str] = {
 }
 
 
-def effective_permissions(role: str, department_id: int | None, granted: frozenset[str] | None = None) -> frozenset[str]:
+def effective_permissions(
+    role: str, department_id: int | None, granted: frozenset[str] | None = None
+) -> frozenset[str]:
     """What an account or token of ``role`` may do: a department-bound role without a department (a legacy row)
     keeps only entering the console, so it is refused everywhere else instead of acting for every department."""
     allowed = ROLE_PERMISSIONS.get(role, frozenset())
