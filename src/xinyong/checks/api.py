@@ -180,7 +180,8 @@ def approvals(body: ApprovalsIn, session: DbSession, principal: Checker) -> dict
 def get_check(code: str, request: Request, session: DbSession, principal: Checker) -> dict[str, Any]:
     """A check of the caller's department, with its feedback."""
     check = service.get_check(session, code)
-    if check.department_id != principal.department_id and not principal.can("checks.stats"):
+    mine = service.owns_check(check, department_id=principal.department_id, actor_label=principal.actor().label)
+    if not mine and not principal.can("checks.stats"):
         raise NotFound(f"核查记录{code}不存在。")
     person = session.get(Person, check.person_id) if check.person_id is not None else None
     if person is not None:
