@@ -18,9 +18,17 @@ from xinyong.checks.writer import executor_of, writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Prepared, Snapshot
-from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
-from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
-from xinyong.core.web import DbSession, client_ip, csrf_protect, get_database, get_principal, requires
+from xinyong.core.errors import NotAuthenticated, NotFound
+from xinyong.core.security import Principal
+from xinyong.core.web import (
+    DbSession,
+    client_ip,
+    csrf_protect,
+    get_database,
+    get_principal,
+    permission_denied,
+    requires,
+)
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
 
@@ -87,7 +95,7 @@ async def _check_principal(request: Request) -> Principal:
     if not principal.can("checks.run"):
         if not principal.is_authenticated:
             raise NotAuthenticated("请先登录。")
-        raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{PERMISSION_LABELS['checks.run']}”权限。")
+        raise permission_denied(principal, "checks.run")
     return principal
 
 
