@@ -526,7 +526,7 @@ def user_create(
     username: Annotated[str, typer.Option(help="用户名")],
     role: Annotated[str, typer.Option(help="角色")],
     name: Annotated[str, typer.Option("--name", help="姓名")],
-    dept: Annotated[str | None, typer.Option("--dept", help="部门代码")] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help="部门代码（业务经办、审核、检查人员必填）")] = None,
     password: Annotated[str | None, typer.Option(help="密码（不填则交互输入）")] = None,
 ) -> None:
     """创建用户账号（例如初始管理员）。"""

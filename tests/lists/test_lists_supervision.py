@@ -17,6 +17,7 @@ from xinyong.commitments import service as commitments_service
 from xinyong.commitments.models import ListProposal
 from xinyong.core.clock import FixedClock
 from xinyong.core.errors import PermissionDenied, ValidationFailed
+from xinyong.core.policy import ALL_DEPARTMENTS
 from xinyong.lists import service, supervision
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -208,4 +209,4 @@ def test_a_commitment_breach_proposal_starts_the_listing_workflow(session: Sessi
     assert entry.status == service.PROPOSED and entry.list_type == "key_attention"
     assert entry.basis_record_ids == [c.breach_record_id]
     assert session.execute(select(ListProposal.status)).scalar_one() == "in_workflow"
-    assert service.pending_commitment_proposals(session) == []
+    assert service.pending_commitment_proposals(session, department_id=ALL_DEPARTMENTS) == []

@@ -13,6 +13,7 @@ from tests.repair.support import penalty
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.clock import CHINA_TZ, FixedClock
 from xinyong.core.errors import Conflict, PermissionDenied, ValidationFailed
+from xinyong.core.policy import ALL_DEPARTMENTS
 from xinyong.disclosure import service as disclosure_service
 from xinyong.notices import service as notices
 from xinyong.objections import service
@@ -74,13 +75,15 @@ def test_one_extension_to_twenty_working_days(session: Session, clock: FixedCloc
     with pytest.raises(PermissionDenied, match="本部门不能办理"):
         service.extend(session, objection_id=objection.id, reason="需调取案卷", actor=ACTOR, department_id=999)
     with pytest.raises(ValidationFailed, match="延期理由"):
-        service.extend(session, objection_id=objection.id, reason="", actor=ACTOR, department_id=None)
+        service.extend(session, objection_id=objection.id, reason="", actor=ACTOR, department_id=ALL_DEPARTMENTS)
     service.extend(
         session, objection_id=objection.id, reason="需调取执法案卷核对", actor=ACTOR, department_id=record.department_id
     )
     assert objection.due_on == date(2026, 12, 25)  # 20 working days from 28 November
     with pytest.raises(Conflict, match="已延期一次"):
-        service.extend(session, objection_id=objection.id, reason="再次延期", actor=ACTOR, department_id=None)
+        service.extend(
+            session, objection_id=objection.id, reason="再次延期", actor=ACTOR, department_id=ALL_DEPARTMENTS
+        )
     assert "延长至2026-12-25" in notices.notices_for(session, entity_id=company.id)[0].body
 
 
@@ -90,12 +93,12 @@ def test_maintain_returns_the_record_to_valid(session: Session, clock: FixedCloc
     objection = _file(session, record, company.id)
     with pytest.raises(ValidationFailed, match="处理理由"):
         service.decide(
-            session, objection_id=objection.id, outcome="maintain", reason="", actor=ACTOR, department_id=None,
-            cipher=CIPHER,
+            session, objection_id=objection.id, outcome="maintain", reason="", actor=ACTOR,
+            department_id=ALL_DEPARTMENTS, cipher=CIPHER,
         )  # fmt: skip
     service.decide(
         session, objection_id=objection.id, outcome="maintain", reason="经核查，原决定书记载无误", actor=ACTOR,
-        department_id=None, cipher=CIPHER,
+        department_id=ALL_DEPARTMENTS, cipher=CIPHER,
     )  # fmt: skip
     session.refresh(record)
     assert record.status == states.VALID and _shown(session, record)
@@ -106,8 +109,8 @@ def test_maintain_returns_the_record_to_valid(session: Session, clock: FixedCloc
     assert [(e.from_status, e.to_status) for e in events] == [("valid", "disputed"), ("disputed", "valid")]
     with pytest.raises(Conflict, match="不能重复决定"):
         service.decide(
-            session, objection_id=objection.id, outcome="revoke", reason="x", actor=ACTOR, department_id=None,
-            cipher=CIPHER,
+            session, objection_id=objection.id, outcome="revoke", reason="x", actor=ACTOR,
+            department_id=ALL_DEPARTMENTS, cipher=CIPHER,
         )  # fmt: skip
 
 
@@ -118,11 +121,11 @@ def test_correction_creates_a_new_version(session: Session, clock: FixedClock) -
     with pytest.raises(ValidationFailed, match="须填写更正后的内容"):
         service.decide(
             session, objection_id=objection.id, outcome="correct", reason="金额有误", actor=ACTOR,
-            department_id=None, cipher=CIPHER,
+            department_id=ALL_DEPARTMENTS, cipher=CIPHER,
         )  # fmt: skip
     service.decide(
         session, objection_id=objection.id, outcome="correct", reason="罚款金额录入有误，予以更正", actor=ACTOR,
-        department_id=None, cipher=CIPHER, corrected_fields={"CF_NR": "罚款3000元", "CF_NR_FK": "0.3"},
+        department_id=ALL_DEPARTMENTS, cipher=CIPHER, corrected_fields={"CF_NR": "罚款3000元", "CF_NR_FK": "0.3"},
     )  # fmt: skip
     session.refresh(record)
     assert record.status == states.CORRECTED and not record.is_current

@@ -14,6 +14,7 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.commitments.models import Commitment
 from xinyong.core.clock import CHINA_TZ, FixedClock
 from xinyong.core.errors import Conflict, PermissionDenied, ValidationFailed
+from xinyong.core.policy import ALL_DEPARTMENTS
 from xinyong.disclosure import service as disclosure_service
 from xinyong.notices.models import Notice
 from xinyong.records import service as records_service
@@ -156,7 +157,9 @@ def test_approval_takes_the_record_off_the_portal_but_keeps_it(session: Session,
     with pytest.raises(PermissionDenied, match="本部门不能作出决定"):
         service.decide(session, application_id=app.id, approve=True, note="同意", actor=REVIEWER, department_id=999)
     with pytest.raises(ValidationFailed, match="审核意见"):
-        service.decide(session, application_id=app.id, approve=False, note=" ", actor=REVIEWER, department_id=None)
+        service.decide(
+            session, application_id=app.id, approve=False, note=" ", actor=REVIEWER, department_id=ALL_DEPARTMENTS
+        )
     service.decide(
         session, application_id=app.id, approve=True, note="罚款已缴清，整改到位", actor=REVIEWER,
         department_id=record.department_id,
@@ -170,14 +173,21 @@ def test_approval_takes_the_record_off_the_portal_but_keeps_it(session: Session,
     notice = session.execute(select(Notice).where(Notice.entity_id == company.id)).scalar_one()  # type: ignore[attr-defined]
     assert "已通过" in notice.title
     with pytest.raises(Conflict, match="不能重复决定"):
-        service.decide(session, application_id=app.id, approve=False, note="x", actor=REVIEWER, department_id=None)
+        service.decide(
+            session, application_id=app.id, approve=False, note="x", actor=REVIEWER, department_id=ALL_DEPARTMENTS
+        )
 
 
 def test_rejection_keeps_the_record_published_and_tells_why(session: Session, clock: FixedClock) -> None:
     company, record = _ready(session)
     app = _apply(session, company, record)
     service.decide(
-        session, application_id=app.id, approve=False, note="罚款尚未缴清", actor=REVIEWER, department_id=None
+        session,
+        application_id=app.id,
+        approve=False,
+        note="罚款尚未缴清",
+        actor=REVIEWER,
+        department_id=ALL_DEPARTMENTS,
     )
     session.refresh(record)
     assert record.status == states.VALID and app.status == "rejected"
@@ -221,7 +231,9 @@ def test_sample_selection_is_reproducible() -> None:
 def test_recheck_revocation_republishes_and_records_the_breach(session: Session, clock: FixedClock) -> None:
     company, record = _ready(session)
     app = _apply(session, company, record)
-    service.decide(session, application_id=app.id, approve=True, note="同意修复", actor=REVIEWER, department_id=None)
+    service.decide(
+        session, application_id=app.id, approve=True, note="同意修复", actor=REVIEWER, department_id=ALL_DEPARTMENTS
+    )
     with pytest.raises(ValidationFailed, match="随机种子"):
         service.draw_recheck(
             session, period_from=date(2026, 11, 1), period_to=date(2026, 11, 30), rate_percent=10, seed="", actor=ACTOR
@@ -254,9 +266,13 @@ def test_statistics_count_outcomes_and_time(session: Session, clock: FixedClock)
     c2, r2 = _ready(session, 2)
     a1, a2 = _apply(session, c1, r1), _apply(session, c2, r2)
     clock._at = datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ)
-    service.decide(session, application_id=a1.id, approve=True, note="同意", actor=REVIEWER, department_id=None)
+    service.decide(
+        session, application_id=a1.id, approve=True, note="同意", actor=REVIEWER, department_id=ALL_DEPARTMENTS
+    )
     clock._at = datetime(2026, 12, 4, 9, 0, tzinfo=CHINA_TZ)
-    service.decide(session, application_id=a2.id, approve=False, note="材料不全", actor=REVIEWER, department_id=None)
+    service.decide(
+        session, application_id=a2.id, approve=False, note="材料不全", actor=REVIEWER, department_id=ALL_DEPARTMENTS
+    )
     [stats] = service.statistics(session)
     assert (stats.total, stats.approved, stats.rejected, stats.pending) == (2, 1, 1, 0)
     assert (stats.decided_on_time, stats.decided_late) == (1, 1)

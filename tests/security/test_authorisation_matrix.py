@@ -22,6 +22,7 @@ from xinyong.app import _api_routes, create_app
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
 from xinyong.core.policy import POLICY, ROLES
+from xinyong.core.security import DEPARTMENT_ROLES
 from xinyong.core.web import CSRF_COOKIE, CSRF_HEADER
 
 PARAM = re.compile(r"\{[^}]+\}")
@@ -48,8 +49,11 @@ def matrix_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
     for role in ROLES:
         if role not in ("public", "client"):
             make_user(db, f"m-{role}", role, None if role in ("entity", "auditor", "association") else "scjg")
+    for role in DEPARTMENT_ROLES:  # legacy rows without a department (the form and the service now refuse them)
+        make_user(db, f"m-{role}-nodept", role, "scjg")
     with db.session() as s:
         s.execute(update(User).where(User.username == "m-entity").values(entity_id=company_id))
+        s.execute(update(User).where(User.username.like("m-%-nodept")).values(department_id=None))
     yield db
     db.dispose()
 
@@ -116,3 +120,30 @@ def test_each_role_reaches_exactly_the_routes_the_policy_allows(
             elif not allowed and not denied:
                 wrong.append(f"{method} {path}: {role} is not in POLICY but got {response.status_code}")
     assert not wrong, f"{len(wrong)} route(s) disagree with POLICY ({POLICY_FILE}):\n" + "\n".join(wrong)
+
+
+# What an account of a department-bound role without a department may still reach: what everyone may, and the
+# console's home page and calendar (it may log in and read that it has no department), nothing of any department.
+WITHOUT_DEPARTMENT = frozenset({"GET /console", "GET /console/calendar", "POST /logout"})
+
+
+@pytest.mark.parametrize("role", sorted(DEPARTMENT_ROLES))
+def test_a_department_role_without_department_reaches_no_department_route(
+    matrix_app: object, matrix_db: Database, role: str
+) -> None:
+    routes = app_routes(matrix_app)
+    routes.sort(key=lambda mp: mp == ("POST", "/logout"))
+    wrong: list[str] = []
+    with TestClient(matrix_app, base_url="http://testserver") as client:  # type: ignore[arg-type]
+        login(client, f"m-{role}-nodept")
+        client.get("/login")
+        headers = {CSRF_HEADER: client.cookies.get(CSRF_COOKIE) or ""}
+        for method, path in routes:
+            key = f"{method} {path}"
+            allowed = "public" in POLICY.get(key, frozenset()) or key in WITHOUT_DEPARTMENT
+            response = client.request(method, PARAM.sub("999999", path), headers=headers, follow_redirects=False)
+            if allowed and _refused(response):
+                wrong.append(f"{key}: a {role} without department should reach it but got {response.status_code}")
+            elif not allowed and not (_denied(response, role) and "未归属任何部门" in response.text):
+                wrong.append(f"{key}: a {role} without department got {response.status_code}")
+    assert not wrong, f"{len(wrong)} route(s) let a department-less account through:\n" + "\n".join(wrong)

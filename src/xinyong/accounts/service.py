@@ -20,10 +20,13 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
 from xinyong.core.security import (
+    DEPARTMENT_ROLES,
+    NO_DEPARTMENT_MESSAGE,
     ROLE_PERMISSIONS,
     Principal,
     check_password_strength,
     digest,
+    effective_permissions,
     hash_password,
     new_secret_token,
     parse_role,
@@ -57,6 +60,9 @@ def create_user(
         raise Conflict(f"用户名“{username}”已存在。")
     if check_strength and (reason := check_password_strength(password)):
         raise ValidationFailed(reason)
+    department_code = (department_code or "").strip() or None
+    if role_value in DEPARTMENT_ROLES and department_code is None:
+        raise ValidationFailed(NO_DEPARTMENT_MESSAGE)
     department = subjects_service.department_by_code(session, department_code) if department_code else None
     user = User(
         username=username,
@@ -214,7 +220,7 @@ def principal_for_user(user: User, *, session_id: int | None = None, ip: str | N
     dept = user.department
     return Principal(
         role=user.role,
-        permissions=ROLE_PERMISSIONS.get(user.role, frozenset()),
+        permissions=effective_permissions(user.role, user.department_id),
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
@@ -243,8 +249,11 @@ def create_token(
         role_value = parse_role(role).value
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
+    department_code = (department_code or "").strip() or None
     if (department_code is None) == (client_id is None):
         raise ValidationFailed("令牌须属于一个部门或一个已登记的接口调用方（二者选一）。")
+    if role_value in DEPARTMENT_ROLES and department_code is None:
+        raise ValidationFailed(NO_DEPARTMENT_MESSAGE)
     department = subjects_service.department_by_code(session, department_code) if department_code else None
     allowed = ROLE_PERMISSIONS[role_value]
     chosen = sorted(allowed if scopes is None else set(scopes))
@@ -316,11 +325,10 @@ def resolve_token_and_client(session: Session, token: str) -> tuple[ApiToken, in
 
 def principal_for_token(row: ApiToken, *, ip: str | None = None, client_rate: int | None = None) -> Principal:
     """The principal of an API token: its scopes, never more than its role allows."""
-    allowed = ROLE_PERMISSIONS.get(row.role, frozenset())
     dept = row.department if row.department_id is not None else None
     return Principal(
         role=row.role,
-        permissions=frozenset(s for s in row.scopes if s in allowed),
+        permissions=effective_permissions(row.role, row.department_id, frozenset(row.scopes)),
         token_id=row.id,
         username=None,
         display_name=row.name,

@@ -18,9 +18,17 @@ from xinyong.checks.writer import executor_of, writer_of
 from xinyong.core.config import Settings
 from xinyong.core.crypto import get_cipher
 from xinyong.core.db import Prepared, Snapshot
-from xinyong.core.errors import NotAuthenticated, NotFound, PermissionDenied
-from xinyong.core.security import PERMISSION_LABELS, Principal, role_label
-from xinyong.core.web import DbSession, client_ip, csrf_protect, get_database, get_principal, requires
+from xinyong.core.errors import NotAuthenticated, NotFound
+from xinyong.core.security import Principal
+from xinyong.core.web import (
+    DbSession,
+    client_ip,
+    csrf_protect,
+    get_database,
+    get_principal,
+    permission_denied,
+    requires,
+)
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
 
@@ -87,7 +95,7 @@ async def _check_principal(request: Request) -> Principal:
     if not principal.can("checks.run"):
         if not principal.is_authenticated:
             raise NotAuthenticated("请先登录。")
-        raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{PERMISSION_LABELS['checks.run']}”权限。")
+        raise permission_denied(principal, "checks.run")
     return principal
 
 
@@ -180,7 +188,8 @@ def approvals(body: ApprovalsIn, session: DbSession, principal: Checker) -> dict
 def get_check(code: str, request: Request, session: DbSession, principal: Checker) -> dict[str, Any]:
     """A check of the caller's department, with its feedback."""
     check = service.get_check(session, code)
-    if check.department_id != principal.department_id and not principal.can("checks.stats"):
+    mine = service.owns_check(check, department_id=principal.department_id, actor_label=principal.actor().label)
+    if not mine and not principal.can("checks.stats"):
         raise NotFound(f"核查记录{code}不存在。")
     person = session.get(Person, check.person_id) if check.person_id is not None else None
     if person is not None:

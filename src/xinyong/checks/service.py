@@ -22,6 +22,7 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.db import Prepared, Snapshot
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
+from xinyong.core.policy import Departments, scope_of
 from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
 from xinyong.lists.models import Ban, ListEntry
@@ -363,7 +364,7 @@ def record_feedback(
     Only measures in the measures list, and among them only those this check found applicable, may be applied.
     """
     check = get_check(session, code)
-    if check.department_id != department_id:
+    if not owns_check(check, department_id=department_id, actor_label=actor.label):
         raise PermissionDenied("只有发起核查的部门可以反馈办理结果。")
     if check.feedback_at is not None:
         raise Conflict(f"核查{check.code}已于{check.feedback_at:%Y-%m-%d}反馈办理结果，不能重复反馈。")
@@ -566,9 +567,23 @@ def statistics(session: Session, *, since: date | None = None, until: date | Non
     return sorted(rows, key=lambda r: (r.department, r.matter))
 
 
-def recent_checks(session: Session, *, department_id: int | None, limit: int = 50) -> list[CreditCheck]:
-    """The department's latest checks (all when department_id is None)."""
-    stmt = select(CreditCheck)
+def owns_check(check: CreditCheck, *, department_id: int | None, actor_label: str) -> bool:
+    """Whether the caller made the check: a department's check is its department's; one made without a department
+    (an API client's) is only its maker's — a missing department never matches every check."""
     if department_id is not None:
-        stmt = stmt.where(CreditCheck.department_id == department_id)
+        return check.department_id == department_id
+    return check.department_id is None and check.checked_by == actor_label
+
+
+def recent_checks(
+    session: Session, *, department_id: Departments, checked_by: str | None = None, limit: int = 50
+) -> list[CreditCheck]:
+    """The latest checks of the departments in scope; for a caller without a department (an API client), only the
+    checks ``checked_by`` it (none when not given)."""
+    scope = scope_of(department_id)
+    stmt = select(CreditCheck)
+    if scope.empty:
+        stmt = stmt.where(CreditCheck.department_id.is_(None), CreditCheck.checked_by == (checked_by or ""))
+    else:
+        stmt = stmt.where(scope.where(CreditCheck.department_id))
     return list(session.execute(stmt.order_by(CreditCheck.id.desc()).limit(limit)).scalars())

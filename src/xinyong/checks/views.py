@@ -80,7 +80,7 @@ def _page(
 
 def _own(session: DbSession, principal: Principal, code: str) -> CreditCheck:
     check = service.get_check(session, code)
-    if check.department_id != principal.department_id:
+    if not service.owns_check(check, department_id=principal.department_id, actor_label=principal.actor().label):
         raise NotFound(f"核查记录{code}不存在。")
     return check
 
@@ -97,7 +97,9 @@ def _shown(request: Request, session: DbSession, principal: Principal, code: str
 @router.get("/console/checks", response_class=HTMLResponse)
 def checks_page(request: Request, session: DbSession, principal: Checker) -> HTMLResponse:
     """The clerk's check form and the department's recent checks."""
-    recent = service.recent_checks(session, department_id=principal.department_id, limit=20)
+    recent = service.recent_checks(
+        session, department_id=principal.department_id, checked_by=principal.actor().label, limit=20
+    )
     return _page(request, "checks/console.html", recent=recent)
 
 

@@ -13,6 +13,7 @@ from xinyong.commitments.models import Commitment
 from xinyong.core import deadlines
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotFound, PermissionDenied
+from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, public, requires
 from xinyong.privacy import service as privacy_service
@@ -88,7 +89,7 @@ def _department_id(principal: Principal) -> int:
 
 
 def _visible(principal: Principal, c: Commitment) -> Commitment:
-    if not principal.can("records.oversee") and c.department_id != principal.department_id:
+    if not department_scope(principal).allows(c.department_id):
         raise NotFound(f"承诺编码为{c.code}的信用承诺不存在。")
     return c
 
@@ -123,7 +124,9 @@ def overdue(
 ) -> dict[str, Any]:
     """Commitments of the department past their verification deadline without a finding (those of natural persons
     only with a purpose and a basis or authorisation, registered; otherwise counted in ``persons_withheld``)."""
-    dept = None if principal.can("records.oversee") else _department_id(principal)
+    dept = department_scope(principal)
+    if dept.empty:
+        _department_id(principal)  # refused: no department
     rows, withheld = privacy_service.withhold_persons(
         session,
         request,
@@ -173,7 +176,7 @@ def fulfilment(
         values=body.model_dump(),
         actor=principal.actor(),
         cipher=get_cipher(settings.field_secret),
-        department_id=None if principal.can("records.oversee") else _department_id(principal),
+        department_id=department_scope(principal),
     )
     payload = commitment_json(c)
     if outcome is not None:

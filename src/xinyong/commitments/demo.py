@@ -15,6 +15,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher, get_cipher
 from xinyong.core.db import Database
+from xinyong.core.policy import ALL_DEPARTMENTS
 from xinyong.education import service as education_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity
@@ -90,7 +91,7 @@ def _commitments(session: Session, companies: list[Entity], actor: Actor, cipher
                         values={"fulfilment": "全部履行"},
                         actor=actor,
                         cipher=cipher,
-                        department_id=None,
+                        department_id=ALL_DEPARTMENTS,
                     )
                 elif i == 10:
                     service.record_fulfilment(
@@ -103,7 +104,7 @@ def _commitments(session: Session, companies: list[Entity], actor: Actor, cipher
                         },
                         actor=actor,
                         cipher=cipher,
-                        department_id=None,
+                        department_id=ALL_DEPARTMENTS,
                     )
             made += 1
         except Exception:

@@ -41,6 +41,7 @@ from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import date_value as _date
 from xinyong.core.forms import text_value as _text
 from xinyong.core.identifiers import InvalidIdentifier, make_commitment_code, validate_uscc
+from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.education import service as education_service
 from xinyong.ingestion import service as ingestion_service
@@ -769,15 +770,14 @@ def commitment_by_code(session: Session, code: str) -> Commitment:
 def list_commitments(
     session: Session,
     *,
-    department_id: int | None = None,
+    department_id: Departments = ALL_DEPARTMENTS,
     entity_id: int | None = None,
     pending_only: bool = False,
     limit: int = 200,
 ) -> list[Commitment]:
     """Commitments, newest first."""
     stmt = select(Commitment).options(selectinload(Commitment.matter)).order_by(Commitment.id.desc()).limit(limit)
-    if department_id is not None:
-        stmt = stmt.where(Commitment.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(Commitment.department_id))
     if entity_id is not None:
         stmt = stmt.where(Commitment.entity_id == entity_id)
     if pending_only:
@@ -786,7 +786,7 @@ def list_commitments(
 
 
 def overdue_verifications(
-    session: Session, *, department_id: int | None = None, on: date | None = None, limit: int = 500
+    session: Session, *, department_id: Departments = ALL_DEPARTMENTS, on: date | None = None, limit: int = 500
 ) -> list[Commitment]:
     """Commitments whose verification deadline has passed without a fulfilment finding, most overdue first."""
     day = on or get_clock().today()
@@ -797,12 +797,11 @@ def overdue_verifications(
         .order_by(Commitment.verify_by, Commitment.id)
         .limit(limit)
     )
-    if department_id is not None:
-        stmt = stmt.where(Commitment.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(Commitment.department_id))
     return list(session.execute(stmt).scalars())
 
 
-def due_soon(session: Session, *, department_id: int | None = None, days: int = 5) -> list[Commitment]:
+def due_soon(session: Session, *, department_id: Departments = ALL_DEPARTMENTS, days: int = 5) -> list[Commitment]:
     """Commitments to verify within the next few calendar days (reminders before the deadline)."""
     today = get_clock().today()
     stmt = (
@@ -815,8 +814,7 @@ def due_soon(session: Session, *, department_id: int | None = None, days: int = 
         )
         .order_by(Commitment.verify_by, Commitment.id)
     )
-    if department_id is not None:
-        stmt = stmt.where(Commitment.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(Commitment.department_id))
     return list(session.execute(stmt).scalars())
 
 
@@ -881,16 +879,17 @@ def record_fulfilment(
     values: dict[str, Any],
     actor: Actor,
     cipher: FieldCipher,
-    department_id: int | None,
+    department_id: Departments,
 ) -> tuple[Commitment, BreachOutcome | None]:
     """Record what the verification found; a breach (not 全部履行, or a false commitment) runs the breach flow.
 
-    ``department_id`` is the caller's department (None for the credit office, which may act on any commitment).
+    ``department_id`` is the caller's departments (``ALL_DEPARTMENTS`` for the credit office; None: refused).
     """
     rules = load_rules()
     commitment = get_commitment(session, commitment_id)
-    if department_id is not None and commitment.department_id != department_id:
-        raise PermissionDenied(
+    scope = scope_of(department_id)
+    if not scope.allows(commitment.department_id):
+        raise scope.refusal(
             f"信用承诺{commitment.code}由{commitment.department.name}负责核查，本部门不能记录其履行情况。"
         )
     if commitment.fulfilment is not None:
@@ -1263,12 +1262,13 @@ def verify_voluntary(
     note: str,
     actor: Actor,
     cipher: FieldCipher,
-    department_id: int | None,
+    department_id: Departments,
 ) -> tuple[VoluntaryInfo, BreachOutcome | None]:
     """A department's finding on self-declared information; false information is a breach of its commitment."""
     info = get_voluntary(session, info_id)
-    if department_id is not None and info.department_id != department_id:
-        raise PermissionDenied(f"该自愿注册信息由{info.department.name}核验，本部门不能核验。")
+    scope = scope_of(department_id)
+    if not scope.allows(info.department_id):
+        raise scope.refusal(f"该自愿注册信息由{info.department.name}核验，本部门不能核验。")
     if info.status != "unverified":
         raise Conflict(f"该自愿注册信息已核验（{VOLUNTARY_STATUS[info.status]}），不能重复核验。")
     note = note.strip()
@@ -1286,7 +1286,12 @@ def verify_voluntary(
             "accountability": "按违背信用承诺处理，记入信用记录并依法公示",
         }
     _commitment, outcome = record_fulfilment(
-        session, commitment_id=info.commitment_id, values=values, actor=actor, cipher=cipher, department_id=None
+        session,
+        commitment_id=info.commitment_id,
+        values=values,
+        actor=actor,
+        cipher=cipher,
+        department_id=ALL_DEPARTMENTS,  # the verifying department was checked above; the commitment is the entity's
     )
     info.status = "verified" if truthful else "false"
     info.verified_at = get_clock().now()
@@ -1313,14 +1318,17 @@ def get_voluntary(session: Session, info_id: int) -> VoluntaryInfo:
 
 
 def list_voluntary(
-    session: Session, *, entity_id: int | None = None, department_id: int | None = None, status: str | None = None
+    session: Session,
+    *,
+    entity_id: int | None = None,
+    department_id: Departments = ALL_DEPARTMENTS,
+    status: str | None = None,
 ) -> list[VoluntaryInfo]:
     """Voluntarily registered information, newest first."""
     stmt = select(VoluntaryInfo).options(selectinload(VoluntaryInfo.attachments)).order_by(VoluntaryInfo.id.desc())
     if entity_id is not None:
         stmt = stmt.where(VoluntaryInfo.entity_id == entity_id)
-    if department_id is not None:
-        stmt = stmt.where(VoluntaryInfo.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(VoluntaryInfo.department_id))
     if status is not None:
         stmt = stmt.where(VoluntaryInfo.status == status)
     return list(session.execute(stmt.limit(500)).scalars())

@@ -15,6 +15,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
+from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.education import service as education_service
@@ -213,7 +214,7 @@ def _list_page(
     error: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     own = (
         service.list_matters(session, department_id=principal.department_id, active_only=True)
         if principal.department_id
@@ -272,7 +273,7 @@ async def create_commitment(
 @router.get("/console/commitments/overdue", response_class=HTMLResponse)
 def overdue_page(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
     """Verification reminders: overdue commitments and those due within five days."""
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     overdue = service.overdue_verifications(session, department_id=dept)
     due_soon = service.due_soon(session, department_id=dept)
     _shown, withheld = privacy_service.withhold_persons(
@@ -295,7 +296,7 @@ def overdue_page(request: Request, session: DbSession, principal: Reader) -> HTM
 
 def _own_commitment(session: DbSession, principal: Principal, commitment_id: int) -> Commitment:
     c = service.get_commitment(session, commitment_id)
-    if not _oversee(principal) and c.department_id != principal.department_id:
+    if not department_scope(principal).allows(c.department_id):
         raise NotFound(f"信用承诺{commitment_id}不存在。")
     return c
 
@@ -363,7 +364,7 @@ async def record_fulfilment(
             values=values,
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
-            department_id=None if _oversee(principal) else principal.department_id,
+            department_id=department_scope(principal),
         )
     except DomainError as exc:
         session.rollback()
@@ -543,7 +544,7 @@ def _verify_page(
     error: str | None = None,
     message: str | None = None,
 ) -> HTMLResponse:
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     infos = service.list_voluntary(session, department_id=dept)
     return render(
         request,
@@ -580,7 +581,7 @@ async def verify(
             note=str(form.get("note") or ""),
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
-            department_id=None if _oversee(principal) else principal.department_id,
+            department_id=department_scope(principal),
         )
     except DomainError as exc:
         session.rollback()
@@ -594,7 +595,7 @@ def attachment(session: DbSession, principal: Verifier, attachment_id: int) -> R
     """Download an attachment (the verifying department or the credit office)."""
     row = service.get_attachment(session, attachment_id)
     info = service.get_voluntary(session, row.info_id)
-    if not _oversee(principal) and info.department_id != principal.department_id:
+    if not department_scope(principal).allows(info.department_id):
         raise NotFound(f"附件{attachment_id}不存在。")
     return download(row.data, filename=f"attachment-{row.id}{_suffix(row.filename)}", media_type=row.content_type)
 

@@ -13,6 +13,68 @@ entity only its own) is checked inside the routes and by the ownership tests.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import false, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from xinyong.core.errors import PermissionDenied
+from xinyong.core.security import ALL_DEPARTMENTS_PERMISSION, Principal
+
+
+@dataclass(frozen=True)
+class DepartmentScope:
+    """Whose departments' data a caller may see and decide on: every department (the credit office, by its explicit
+    permission), one department, or none (an account without a department). A missing department is never "all"."""
+
+    department_id: int | None = None
+    every: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """Whether the scope covers no department at all."""
+        return not self.every and self.department_id is None
+
+    def allows(self, department_id: int | None) -> bool:
+        """Whether a row of ``department_id`` lies in the scope."""
+        return self.every or (self.department_id is not None and department_id == self.department_id)
+
+    def where(self, column: Any) -> ColumnElement[bool]:
+        """The SQL condition restricting ``column`` (a department id column) to the scope."""
+        if self.every:
+            return true()
+        if self.department_id is None:
+            return false()
+        return column == self.department_id  # type: ignore[no-any-return]
+
+    def refusal(self, message: str) -> PermissionDenied:
+        """The 403 to raise for a row outside the scope: ``message``, or the no-department one."""
+        return PermissionDenied(NO_DEPARTMENT_REFUSAL if self.empty else message)
+
+
+# What a service takes for "whose departments": an id (that department), a scope, or None (no department: nothing).
+Departments = int | DepartmentScope | None
+
+ALL_DEPARTMENTS = DepartmentScope(every=True)
+NO_DEPARTMENT = DepartmentScope()
+NO_DEPARTMENT_REFUSAL = "当前账号未归属任何部门，不能查看或办理部门的业务；请联系信用办管理员为账号指定部门。"
+
+
+def scope_of(department: Departments) -> DepartmentScope:
+    """A scope from a service argument: a department id is that department, None is no department (never all)."""
+    if isinstance(department, DepartmentScope):
+        return department
+    return NO_DEPARTMENT if department is None else DepartmentScope(department_id=department)
+
+
+def department_scope(principal: Principal) -> DepartmentScope:
+    """The departments a caller acts for: every one with the credit office's permission, else its own, else none."""
+    if principal.can(ALL_DEPARTMENTS_PERMISSION):
+        return DepartmentScope(department_id=principal.department_id, every=True)
+    return scope_of(principal.department_id)
+
+
 ROLES = ("public", "entity", "operator", "reviewer", "inspector", "admin", "auditor", "client", "association")
 
 EVERYONE = frozenset(ROLES)

@@ -39,6 +39,13 @@ ROLE_LABELS: dict[str, str] = {
     "association": "行业协会",
 }
 
+# Roles whose work is one department's: such an account (or token) without a department holds no department power.
+DEPARTMENT_ROLES = frozenset({"operator", "reviewer", "inspector"})
+NO_DEPARTMENT_MESSAGE = "业务经办、审核、检查人员必须归属一个部门。"
+
+# The credit office's power over every department's data: an explicit permission, never a missing department.
+ALL_DEPARTMENTS_PERMISSION = "records.oversee"
+
 # Permissions each role holds. Routes declare one permission; nothing is allowed unless declared (deny by default).
 _STAFF = frozenset({"console.enter", "subjects.read", "subjects.read_restricted", "catalog.read", "evaluation.read"})
 _DEPARTMENT = _STAFF | {
@@ -134,7 +141,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "admin.catalog": "管理信用信息目录",
     "records.submit": "报送信用信息",
     "records.read": "查看报送批次与信用记录",
-    "records.oversee": "查看各部门报送及时率",
+    "records.oversee": "查看和办理各部门的信用数据（信用办）",
     "subjects.review": "核对主体名称",
     "commitments.read": "查看信用承诺",
     "commitments.manage": "受理信用承诺、记录履约情况",
@@ -181,6 +188,17 @@ PERMISSION_LABELS: dict[str, str] = {
     "privacy.audit": "审查个人信息查询登记",
     "privacy.window": "为本人出具被查询记录",
 }
+
+
+def effective_permissions(
+    role: str, department_id: int | None, granted: frozenset[str] | None = None
+) -> frozenset[str]:
+    """What an account or token of ``role`` may do: a department-bound role without a department (a legacy row)
+    keeps only entering the console, so it is refused everywhere else instead of acting for every department."""
+    allowed = ROLE_PERMISSIONS.get(role, frozenset())
+    if role in DEPARTMENT_ROLES and department_id is None:
+        return allowed & {"console.enter"}
+    return allowed if granted is None else frozenset(p for p in granted if p in allowed)
 
 
 def role_label(role: str) -> str:
@@ -261,6 +279,11 @@ class Principal:
     ip: str | None = None
     client_id: int | None = None  # a registered API client (third party, association)
     client_rate: int | None = None  # its calls per minute
+
+    @property
+    def lacks_department(self) -> bool:
+        """Whether a department-bound role has no department (it may do no department work)."""
+        return self.role in DEPARTMENT_ROLES and self.department_id is None
 
     @property
     def is_authenticated(self) -> bool:

@@ -142,6 +142,16 @@ async def form_fields(request: Request, *, lists: bool = False) -> dict[str, Any
     return out
 
 
+def permission_denied(principal: Principal, permission: str) -> PermissionDenied:
+    """The 403 for a signed-in caller lacking ``permission`` (saying so when its account has no department)."""
+    label = PERMISSION_LABELS.get(permission, permission)
+    if principal.lacks_department:
+        return PermissionDenied(
+            f"当前账号（{role_label(principal.role)}）未归属任何部门，没有“{label}”权限；请联系信用办管理员为账号指定部门。"
+        )
+    return PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{label}”权限。")
+
+
 def requires(permission: str) -> Callable[..., Principal]:
     """A route dependency: the caller must hold the permission (401 when anonymous, 403 otherwise)."""
 
@@ -149,8 +159,7 @@ def requires(permission: str) -> Callable[..., Principal]:
         if not principal.can(permission):
             if not principal.is_authenticated:
                 raise NotAuthenticated("请先登录。")
-            label = PERMISSION_LABELS.get(permission, permission)
-            raise PermissionDenied(f"当前账号（{role_label(principal.role)}）没有“{label}”权限。")
+            raise permission_denied(principal, permission)
         return principal
 
     dependency.xinyong_permission = permission  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
+from xinyong.core.policy import ALL_DEPARTMENTS, scope_of
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, requires
 from xinyong.evaluation import industry, service
@@ -111,18 +112,19 @@ def inbox(
 ) -> HTMLResponse:
     """The department's warnings inbox (the credit office may see every department's)."""
     office = _is_office(session, principal)
-    dept_id = None if (office and (all or principal.department_id is None)) else principal.department_id
+    every = office and (all or principal.department_id is None)
+    scope = ALL_DEPARTMENTS if every else scope_of(principal.department_id)
     return render(
         request,
         "evaluation/warnings.html",
         {
-            "rows": warnings_service.inbox(session, department_id=dept_id, status=status or None),
+            "rows": warnings_service.inbox(session, department_id=scope, status=status or None),
             "status": status or "",
             "status_labels": WARNING_STATUS_LABELS,
             "by_domain": warnings_service.stats_by_domain(session),
             "by_rule": warnings_service.stats_by_rule(session),
             "office": office,
-            "all": dept_id is None,
+            "all": every,
             "message": request.query_params.get("done"),
         },
     )
@@ -137,9 +139,7 @@ def handle_warning(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Acknowledge a warning or record its follow-up."""
-    dept = None if _is_office(session, principal) else principal.department_id
-    if dept is None and principal.department_id is None and not principal.can("evaluation.manage"):
-        raise PermissionDenied("当前账号未关联部门，不能处理预警。")
+    dept = ALL_DEPARTMENTS if _is_office(session, principal) else scope_of(principal.department_id)
     row = warnings_service.handle(
         session, recipient_id=recipient_id, status=status, note=note, department_id=dept, actor=principal.actor()
     )

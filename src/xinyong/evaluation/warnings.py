@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
-from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.errors import Conflict, NotFound, ValidationFailed
+from xinyong.core.policy import Departments, scope_of
 from xinyong.evaluation import engine
 from xinyong.evaluation.models import (
     WARNING_STATUS_LABELS,
@@ -291,17 +292,16 @@ def fire(session: Session, *, doc: ModelDoc, version: str, run_id: int, entity_i
 
 
 def inbox(
-    session: Session, *, department_id: int | None, status: str | None = None, limit: int = 200
+    session: Session, *, department_id: Departments, status: str | None = None, limit: int = 200
 ) -> list[tuple[WarningRecipient, EarlyWarning, Entity, Department]]:
-    """Warnings addressed to a department (all departments when None), newest first."""
+    """Warnings addressed to the departments in scope (``ALL_DEPARTMENTS``: every one; None: none), newest first."""
     stmt = (
         select(WarningRecipient, EarlyWarning, Entity, Department)
         .join(EarlyWarning, EarlyWarning.id == WarningRecipient.warning_id)
         .join(Entity, Entity.id == EarlyWarning.entity_id)
         .join(Department, Department.id == WarningRecipient.department_id)
     )
-    if department_id is not None:
-        stmt = stmt.where(WarningRecipient.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(WarningRecipient.department_id))
     if status:
         stmt = stmt.where(WarningRecipient.status == status)
     stmt = stmt.order_by(EarlyWarning.created_at.desc(), EarlyWarning.id.desc()).limit(limit)
@@ -317,14 +317,15 @@ TRANSITIONS = {
 
 
 def handle(
-    session: Session, *, recipient_id: int, status: str, note: str | None, department_id: int | None, actor: Actor
+    session: Session, *, recipient_id: int, status: str, note: str | None, department_id: Departments, actor: Actor
 ) -> WarningRecipient:
     """Acknowledge a warning or record its follow-up; a department handles only warnings addressed to it."""
     row = session.get(WarningRecipient, recipient_id)
     if row is None:
         raise NotFound(f"预警{recipient_id}不存在。")
-    if department_id is not None and row.department_id != department_id:
-        raise PermissionDenied("该预警未发送给本部门，不能处理。")
+    scope = scope_of(department_id)
+    if not scope.allows(row.department_id):
+        raise scope.refusal("该预警未发送给本部门，不能处理。")
     if status not in WARNING_STATUS_LABELS:
         raise ValidationFailed(f"处理状态“{status}”无效。")
     if status not in TRANSITIONS[row.status]:

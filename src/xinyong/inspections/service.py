@@ -28,6 +28,7 @@ from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import text_value as _text
+from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.ingestion import service as ingestion_service
 from xinyong.inspections import draw
 from xinyong.inspections.models import (
@@ -611,15 +612,16 @@ def plan_by_code(session: Session, code: str) -> InspectionPlan:
 
 
 def list_plans(
-    session: Session, *, department_id: int | None = None, public_only: bool = False
+    session: Session, *, department_id: Departments = ALL_DEPARTMENTS, public_only: bool = False
 ) -> list[InspectionPlan]:
-    """Plans, newest first; a department sees those it takes part in."""
+    """Plans, newest first; a department sees those it takes part in (None: no department, nothing)."""
     stmt = select(InspectionPlan).options(selectinload(InspectionPlan.lead_department))
     if public_only:
         stmt = stmt.where(InspectionPlan.status != "draft")
     plans = list(session.execute(stmt.order_by(InspectionPlan.id.desc())).scalars())
-    if department_id is not None:
-        plans = [p for p in plans if department_id in p.department_ids]
+    scope = scope_of(department_id)
+    if not scope.every:
+        plans = [p for p in plans if any(scope.allows(d) for d in p.department_ids)]
     return plans
 
 
@@ -1485,15 +1487,14 @@ def legal_rep_of(session: Session, entity_id: int) -> str | None:
     return None
 
 
-def overdue_results(session: Session, *, department_id: int | None = None) -> list[InspectionTask]:
+def overdue_results(session: Session, *, department_id: Departments = ALL_DEPARTMENTS) -> list[InspectionTask]:
     """Recorded results not yet published whose 20-working-day deadline has passed."""
     stmt = (
         select(InspectionTask)
         .options(selectinload(InspectionTask.entity))
         .where(InspectionTask.status == "recorded", InspectionTask.publish_deadline < get_clock().today())
     )
-    if department_id is not None:
-        stmt = stmt.where(InspectionTask.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(InspectionTask.department_id))
     return list(session.execute(stmt.order_by(InspectionTask.publish_deadline)).scalars())
 
 
@@ -1508,11 +1509,10 @@ def item_names(session: Session, ids: Sequence[int]) -> list[str]:
     return [found[i] for i in ids if i in found]
 
 
-def targeted_tasks(session: Session, *, department_id: int | None = None) -> list[InspectionTask]:
+def targeted_tasks(session: Session, *, department_id: Departments = ALL_DEPARTMENTS) -> list[InspectionTask]:
     """Targeted (non-random) inspections, newest first."""
     stmt = select(InspectionTask).options(selectinload(InspectionTask.entity)).where(InspectionTask.kind == "targeted")
-    if department_id is not None:
-        stmt = stmt.where(InspectionTask.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(InspectionTask.department_id))
     return list(session.execute(stmt.order_by(InspectionTask.id.desc())).scalars())
 
 

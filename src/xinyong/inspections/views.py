@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
+from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.inspections import draw, service
@@ -75,7 +76,7 @@ def _plans_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     rules = service.load_rules()
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     return render(
         request,
         "inspections/plans.html",
@@ -362,7 +363,7 @@ async def toggle_inspector(request: Request, session: DbSession, principal: Mana
 def _targeted_page(
     request: Request, session: DbSession, principal: Principal, *, error: str | None = None, message: str | None = None
 ) -> HTMLResponse:
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     scope = [principal.department_id] if principal.department_id else []
     return render(
         request,
@@ -511,7 +512,7 @@ async def record_result(
 @router.get("/console/inspections/overdue", response_class=HTMLResponse)
 def overdue(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
     """Results not published within 20 working days."""
-    dept = None if _oversee(principal) else principal.department_id
+    dept = department_scope(principal)
     return render(request, "inspections/overdue.html", {"tasks": service.overdue_results(session, department_id=dept)})
 
 

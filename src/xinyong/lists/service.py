@@ -30,6 +30,7 @@ from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import date_value as _date_value
 from xinyong.core.forms import text_value as _text
 from xinyong.core.identifiers import InvalidIdentifier, mask_id_number, validate_resident_id, validate_uscc
+from xinyong.core.policy import Departments, scope_of
 from xinyong.core.security import Principal
 from xinyong.disclosure.rules import add_months
 from xinyong.ingestion import files as ingestion_files
@@ -958,11 +959,11 @@ def public_entries(session: Session, *, list_type: str, today: date | None = Non
 # --------------------------------------------------------------------------------------------------
 
 
-def pending_commitment_proposals(session: Session, *, department_id: int | None = None) -> list[ListProposal]:
-    """Key-attention proposals the commitment module raised after a breach, not yet taken into the workflow."""
+def pending_commitment_proposals(session: Session, *, department_id: Departments) -> list[ListProposal]:
+    """Key-attention proposals the commitment module raised after a breach, not yet taken into the workflow, of the
+    departments in scope (None: no department, nothing)."""
     stmt = select(ListProposal).where(ListProposal.status == "pending")
-    if department_id is not None:
-        stmt = stmt.where(ListProposal.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(ListProposal.department_id))
     return list(session.execute(stmt.order_by(ListProposal.id)).scalars())
 
 

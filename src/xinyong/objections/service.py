@@ -25,6 +25,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence.service import DEFAULT_LIMITS
 from xinyong.ingestion import service as ingestion_service
@@ -328,14 +329,15 @@ def get_objection(session: Session, objection_id: int) -> Objection:
     return objection
 
 
-def _own_department(session: Session, objection: Objection, department_id: int | None) -> None:
-    if department_id is not None and objection.department_id != department_id:
+def _own_department(session: Session, objection: Objection, department_id: Departments) -> None:
+    scope = scope_of(department_id)
+    if not scope.allows(objection.department_id):
         dept = session.get(Department, objection.department_id)
         owner = dept.name if dept else "数据提供单位"
-        raise PermissionDenied(f"异议{objection.number}由{owner}核查处理，本部门不能办理。")
+        raise scope.refusal(f"异议{objection.number}由{owner}核查处理，本部门不能办理。")
 
 
-def extend(session: Session, *, objection_id: int, reason: str, actor: Actor, department_id: int | None) -> Objection:
+def extend(session: Session, *, objection_id: int, reason: str, actor: Actor, department_id: Departments) -> Objection:
     """Extend the deadline once (to the extended working days counted from filing), with a written reason."""
     rules = load_rules()
     objection = get_objection(session, objection_id)
@@ -386,7 +388,7 @@ def decide(
     outcome: str,
     reason: str,
     actor: Actor,
-    department_id: int | None,
+    department_id: Departments,
     cipher: FieldCipher,
     corrected_fields: dict[str, Any] | None = None,
 ) -> Objection:
@@ -496,7 +498,7 @@ def objections(
     session: Session,
     *,
     entity_id: int | None = None,
-    department_id: int | None = None,
+    department_id: Departments = ALL_DEPARTMENTS,
     status: str | None = None,
     limit: int = 200,
 ) -> list[Objection]:
@@ -504,8 +506,7 @@ def objections(
     stmt = select(Objection).order_by(Objection.id.desc()).limit(limit)
     if entity_id is not None:
         stmt = stmt.where(Objection.entity_id == entity_id)
-    if department_id is not None:
-        stmt = stmt.where(Objection.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(Objection.department_id))
     if status is not None:
         stmt = stmt.where(Objection.status == status)
     return list(session.execute(stmt).scalars())
@@ -522,12 +523,11 @@ def history(session: Session, objection: Objection) -> list[RecordEvent]:
     return list(session.execute(stmt).scalars())
 
 
-def overdue(session: Session, *, department_id: int | None = None) -> list[Objection]:
+def overdue(session: Session, *, department_id: Departments = ALL_DEPARTMENTS) -> list[Objection]:
     """Pending objections past their deadline."""
     today = get_clock().today()
     stmt = select(Objection).where(Objection.status == PENDING, Objection.due_on < today).order_by(Objection.due_on)
-    if department_id is not None:
-        stmt = stmt.where(Objection.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(Objection.department_id))
     return list(session.execute(stmt).scalars())
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied
+from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.evidence import service as evidence_service
@@ -121,8 +122,8 @@ async def file(request: Request, session: DbSession, settings: AppSettings, prin
     )
 
 
-def _scope(principal: Principal) -> int | None:
-    return None if principal.can("records.oversee") else principal.department_id
+def _scope(principal: Principal) -> DepartmentScope:
+    return department_scope(principal)
 
 
 @router.get("/console/objections", response_class=HTMLResponse)
@@ -157,8 +158,8 @@ def _detail(
 ) -> HTMLResponse:
     objection = service.get_objection(session, objection_id)
     scope = _scope(principal)
-    if scope is not None and objection.department_id != scope:
-        raise PermissionDenied("只能处理对本部门报送信息提出的异议。")
+    if not scope.allows(objection.department_id):
+        raise scope.refusal("只能处理对本部门报送信息提出的异议。")
     record = session.get(CreditRecord, objection.record_id)
     assert record is not None
     return render(
@@ -187,8 +188,8 @@ def _detail(
 # --------------------------------------------------------------------------------------------------
 
 
-def _window_scope(principal: Principal) -> int | None:
-    return None if principal.can("records.oversee") else principal.department_id
+def _window_scope(principal: Principal) -> DepartmentScope:
+    return department_scope(principal)
 
 
 def _window_page(
@@ -202,8 +203,7 @@ def _window_page(
 ) -> HTMLResponse:
     scope = _window_scope(principal)
     stmt = select(Objection).where(Objection.filed_via == service.WINDOW).order_by(Objection.id.desc()).limit(100)
-    if scope is not None:
-        stmt = stmt.where(Objection.window_department_id == scope)
+    stmt = stmt.where(scope.where(Objection.window_department_id))
     filed_here = list(session.execute(stmt).scalars())
     kept = {k: v for k, v in (form or {}).items() if k not in ("id_number", "csrf_token")}  # never echo the number
     return render(
@@ -258,8 +258,8 @@ def window_sheet(request: Request, session: DbSession, principal: Window, object
     """The receipt and, once decided, the outcome notice, for the clerk to print and hand to the person."""
     objection = service.get_objection(session, objection_id)
     scope = _window_scope(principal)
-    if objection.filed_via != service.WINDOW or (
-        scope is not None and scope not in (objection.window_department_id, objection.department_id)
+    if objection.filed_via != service.WINDOW or not (
+        scope.allows(objection.window_department_id) or scope.allows(objection.department_id)
     ):
         raise PermissionDenied("只能查看本窗口受理的异议。")
     record = session.get(CreditRecord, objection.record_id)

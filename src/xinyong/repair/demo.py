@@ -16,6 +16,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher, get_cipher
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError
+from xinyong.core.policy import ALL_DEPARTMENTS
 from xinyong.education import service as education_service
 from xinyong.objections import service as objections_service
 from xinyong.records import states
@@ -121,12 +122,12 @@ def _repairs(session: Session, actor: Actor, cipher: FieldCipher) -> int:
                 if i % 4 in (0, 1):
                     service.decide(
                         session, application_id=app.id, approve=True, note="罚款已缴清，整改到位，同意修复",
-                        actor=actor, department_id=None,
+                        actor=actor, department_id=ALL_DEPARTMENTS,
                     )  # fmt: skip
                 elif i % 4 == 2:
                     service.decide(
                         session, application_id=app.id, approve=False, note="缴款凭证与处罚决定金额不符，不予修复",
-                        actor=actor, department_id=None,
+                        actor=actor, department_id=ALL_DEPARTMENTS,
                     )  # fmt: skip
             made += 1
         except DomainError:
@@ -161,12 +162,16 @@ def _objections(session: Session, actor: Actor, cipher: FieldCipher) -> int:
                 if outcome:
                     reason = "经核查原信息无误" if outcome == "maintain" else "原处罚决定已被复议机关撤销"
                     objections_service.decide(
-                        session, objection_id=o.id, outcome=outcome, reason=reason, actor=actor, department_id=None,
-                        cipher=cipher,
+                        session, objection_id=o.id, outcome=outcome, reason=reason, actor=actor,
+                        department_id=ALL_DEPARTMENTS, cipher=cipher,
                     )  # fmt: skip
                 elif i % 2:
                     objections_service.extend(
-                        session, objection_id=o.id, reason="需调取执法案卷核对", actor=actor, department_id=None
+                        session,
+                        objection_id=o.id,
+                        reason="需调取执法案卷核对",
+                        actor=actor,
+                        department_id=ALL_DEPARTMENTS,
                     )
             made += 1
         except DomainError:

@@ -35,6 +35,7 @@ from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
@@ -386,15 +387,14 @@ def decide(
     approve: bool,
     note: str,
     actor: Actor,
-    department_id: int | None,
+    department_id: Departments,
 ) -> RepairApplication:
-    """The deciding department's decision; ``department_id`` None is the credit office (any department)."""
+    """The deciding department's decision (``ALL_DEPARTMENTS``: the credit office; None: no department, refused)."""
     app = get_application(session, application_id)
-    if department_id is not None and app.department_id != department_id:
+    scope = scope_of(department_id)
+    if not scope.allows(app.department_id):
         dept = session.get(Department, app.department_id)
-        raise PermissionDenied(
-            f"信用修复申请{app.number}由{dept.name if dept else '认定部门'}审核，本部门不能作出决定。"
-        )
+        raise scope.refusal(f"信用修复申请{app.number}由{dept.name if dept else '认定部门'}审核，本部门不能作出决定。")
     if app.status != PENDING:
         raise Conflict(f"信用修复申请{app.number}已办结（{STATUS_LABELS[app.status]}），不能重复决定。")
     note = (note or "").strip()
@@ -477,7 +477,7 @@ def applications(
     session: Session,
     *,
     entity_id: int | None = None,
-    department_id: int | None = None,
+    department_id: Departments = ALL_DEPARTMENTS,
     status: str | None = None,
     limit: int = 200,
 ) -> list[RepairApplication]:
@@ -485,8 +485,7 @@ def applications(
     stmt = select(RepairApplication).order_by(RepairApplication.id.desc()).limit(limit)
     if entity_id is not None:
         stmt = stmt.where(RepairApplication.entity_id == entity_id)
-    if department_id is not None:
-        stmt = stmt.where(RepairApplication.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(RepairApplication.department_id))
     if status is not None:
         stmt = stmt.where(RepairApplication.status == status)
     return list(session.execute(stmt).scalars())
@@ -502,14 +501,13 @@ class Reminder:
     due_soon: bool
 
 
-def reminders(session: Session, *, department_id: int | None = None) -> list[Reminder]:
+def reminders(session: Session, *, department_id: Departments = ALL_DEPARTMENTS) -> list[Reminder]:
     """Pending applications by deadline, overdue and due-soon ones flagged (the console's reminder list)."""
     rules = load_rules()
     today = get_clock().today()
     calendar = get_calendar(session)
     stmt = select(RepairApplication).where(RepairApplication.status == PENDING).order_by(RepairApplication.due_on)
-    if department_id is not None:
-        stmt = stmt.where(RepairApplication.department_id == department_id)
+    stmt = stmt.where(scope_of(department_id).where(RepairApplication.department_id))
     out = []
     for app in session.execute(stmt).scalars():
         left = calendar.working_days_between(today, app.due_on)
@@ -662,7 +660,7 @@ def review_case(
                 },
                 actor=actor,
                 cipher=cipher,
-                department_id=None,
+                department_id=ALL_DEPARTMENTS,  # the credit office's re-check finding
             )
             case.breach_record_id = outcome.record_id if outcome else None
         record = session.get(CreditRecord, app.record_id)

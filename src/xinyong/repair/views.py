@@ -15,6 +15,7 @@ from xinyong.commitments import service as commitments_service
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.education import service as education_service
@@ -186,8 +187,8 @@ async def apply(
 # --------------------------------------------------------------------------------------------------
 
 
-def _dept_scope(principal: Principal) -> int | None:
-    return None if principal.can("records.oversee") else principal.department_id
+def _dept_scope(principal: Principal) -> DepartmentScope:
+    return department_scope(principal)
 
 
 @router.get("/console/repair", response_class=HTMLResponse)
@@ -220,8 +221,8 @@ def _review_page(
 ) -> HTMLResponse:
     app = service.get_application(session, application_id)
     scope = _dept_scope(principal)
-    if scope is not None and app.department_id != scope:
-        raise PermissionDenied("只能审核本部门认定信息的修复申请。")
+    if not scope.allows(app.department_id):
+        raise scope.refusal("只能审核本部门认定信息的修复申请。")
     return render(
         request,
         "repair/review.html",

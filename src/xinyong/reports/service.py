@@ -28,6 +28,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from xinyong.core.policy import Departments, scope_of
 from xinyong.portal import service as portal_service
 from xinyong.reports import signing
 from xinyong.reports.models import CreditReport, ReportSigningKey
@@ -607,14 +608,15 @@ def get_report(session: Session, report_id: int) -> CreditReport:
 
 
 def reports_of(
-    session: Session, *, entity_id: int | None = None, department_id: int | None = None
+    session: Session, *, entity_id: int | None = None, department_id: Departments = None
 ) -> list[CreditReport]:
-    """Issued reports, newest first (an entity's own, or those a department requested)."""
+    """Issued reports, newest first: an entity's own (``entity_id``), else those requested by the departments in
+    scope (``ALL_DEPARTMENTS``: every report); neither given is nothing."""
     stmt = select(CreditReport).order_by(CreditReport.id.desc()).limit(200)
     if entity_id is not None:
         stmt = stmt.where(CreditReport.entity_id == entity_id, CreditReport.requester_kind == "entity")
-    if department_id is not None:
-        stmt = stmt.where(CreditReport.department_id == department_id)
+    else:
+        stmt = stmt.where(scope_of(department_id).where(CreditReport.department_id))
     return list(session.execute(stmt).scalars())
 
 

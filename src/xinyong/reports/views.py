@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 
 from xinyong.core import downloads
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
 from xinyong.portal import service as portal_service
@@ -41,10 +42,12 @@ def _page(
     if own:
         reports = service.reports_of(session, entity_id=principal.entity_id)
         purposes = rules.purposes
+    elif principal.role == "entity":  # an entity account not linked to an entity sees no report
+        reports, purposes = [], rules.purposes
     else:
-        oversee = principal.can("records.oversee")
-        reports = service.reports_of(session, department_id=None if oversee else principal.department_id)
-        purposes = rules.purposes if oversee else {k: rules.purposes[k] for k in rules.department_purposes}
+        scope = department_scope(principal)
+        reports = service.reports_of(session, department_id=scope)
+        purposes = rules.purposes if scope.every else {k: rules.purposes[k] for k in rules.department_purposes}
     return render(
         request,
         "reports/console.html",
@@ -53,6 +56,7 @@ def _page(
             "status_labels": service.STATUS_LABELS,
             "purposes": purposes,
             "entity": entity,
+            "unlinked": principal.role == "entity" and not own,
             "reports": reports,
             "entities": {r.entity_id: session.get(Entity, r.entity_id) for r in reports},
             "error": error,
