@@ -95,6 +95,7 @@ def test_security_headers_on_every_page_error_and_file(client: TestClient, db: D
 
 def test_session_cookies_are_http_only_same_site_and_secure_in_production(db: Database, db_url: str) -> None:
     keys = {"field_key": "f" * 40, "signing_key": "k" * 40, "session_secret": "x" * 40}
+    keys["public_url"] = "https://testserver"
     settings = Settings(mode="production", database_url=db_url, secret_key="s" * 40, **keys)
     make_user(db, "zhang", "operator")
     with TestClient(create_app(settings, db), base_url="https://testserver") as client:

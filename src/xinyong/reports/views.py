@@ -98,7 +98,7 @@ async def request_report(
             purpose_note=form.get("purpose_note"),
             requester=requester,
             secret=settings.signing_secret,
-            verify_base=str(request.base_url),
+            verify_base=settings.public_url,
         )
     except DomainError as exc:
         session.rollback()
