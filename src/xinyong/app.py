@@ -438,4 +438,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     _check_routes_declare_permissions(app)
 
     app.add_middleware(SecurityHeaders, settings=settings)
+    if settings.trusted_proxy_list:
+        # X-Forwarded-For / -Proto believed only from the configured reverse proxies (the server itself is started
+        # without proxy headers: uvicorn's default trusts them from 127.0.0.1, so anyone on the host could pick
+        # the address the login and search throttles count).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

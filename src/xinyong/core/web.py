@@ -51,7 +51,8 @@ AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
 def client_ip(request: Request) -> str | None:
-    """The caller's address (the reverse proxy is expected to set it on the connection)."""
+    """The caller's address: the connection's, or the one a trusted reverse proxy forwarded
+    (``XINYONG_TRUSTED_PROXIES``, applied by middleware: X-Forwarded-For is never read here)."""
     return request.client.host if request.client else None
 
 
