@@ -57,7 +57,12 @@ async def save_destination(request: Request, session: DbSession, principal: Mana
     if isinstance(values["types"], str):
         values["types"] = [values["types"]]
     try:
-        dest = service.save_destination(session, values=values, actor=principal.actor())
+        dest = service.save_destination(
+            session,
+            values=values,
+            actor=principal.actor(),
+            policy=service.DestinationPolicy.of(request.app.state.settings),
+        )
     except DomainError as exc:
         session.rollback()
         return _index(request, session, error=exc.message, form=form)
@@ -92,7 +97,12 @@ def push(request: Request, session: DbSession, principal: Manager, code: str) ->
     """Push now: acknowledgements, resending, new batches (delivery runs outside the request's transaction)."""
     service.get_destination(session, code)
     session.commit()  # release the request's transaction (SQLite's writer lock) before the push's own units of work
-    (report,) = service.push(request.app.state.db, destination=code, actor=principal.actor())
+    (report,) = service.push(
+        request.app.state.db,
+        destination=code,
+        actor=principal.actor(),
+        policy=service.DestinationPolicy.of(request.app.state.settings),
+    )
     return RedirectResponse(f"/console/exchange/destinations/{code}?message={report.summary()}", status_code=303)
 
 
