@@ -14,7 +14,7 @@ from xinyong.core import audit as audit_service
 from xinyong.core import calendar as calendar_service
 from xinyong.core.errors import DomainError
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, accepts_upload, requires
 from xinyong.subjects import service as subjects_service
 from xinyong.web.views import render
 
@@ -84,7 +84,7 @@ def calendar_page(
     )
 
 
-@router.post("/calendar/load", response_class=HTMLResponse)
+@router.post("/calendar/load", response_class=HTMLResponse, dependencies=[accepts_upload(5)])
 def calendar_load(
     request: Request,
     session: DbSession,
