@@ -103,12 +103,15 @@ class DestinationPolicy:
         """The policy the settings configure."""
         return cls(Path(settings.export_root), tuple(settings.exchange_host_list), settings.exchange_allow_private)
 
+    def resolve(self, directory: str) -> Path:
+        """The absolute directory a destination names (a relative one lies under the root)."""
+        target = Path(directory).expanduser()
+        return (target if target.is_absolute() else self.root.resolve() / target).resolve()
+
     def directory_problem(self, directory: str) -> str | None:
         """Why a destination directory is refused (Chinese), or None."""
         root = self.root.resolve()
-        target = Path(directory).expanduser()
-        target = (target if target.is_absolute() else root / target).resolve()
-        if not target.is_relative_to(root):
+        if not self.resolve(directory).is_relative_to(root):
             return f"交换目录“{directory}”不在允许的报送目录{root}之内（由 XINYONG_EXPORT_ROOT 配置）"
         return None
 
@@ -182,6 +185,8 @@ def save_destination(
         add("directory", "目录方式须填写交换目录")
     elif kind == "directory" and directory and (problem := policy.directory_problem(directory)):
         add("directory", problem)
+    elif kind == "directory" and directory:
+        directory = str(policy.resolve(directory))  # stored absolute: delivery does not depend on the working dir
     raw_types = values.get("types") or []
     types = [t.strip() for t in (raw_types.split(",") if isinstance(raw_types, str) else raw_types) if t.strip()]
     unknown = [t for t in types if t not in rules.types]

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from xinyong.core.crypto import get_cipher
+from xinyong.core.downloads import neutralise_csv
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
@@ -124,7 +125,8 @@ def download(session: DbSession, _: Manager, number: str, name: str) -> Response
     if name == f"{number}.jsonl":
         return Response(parcel.content, media_type="application/x-ndjson; charset=utf-8")
     if name in parcel.csv_files:
-        return Response(parcel.csv_files[name], media_type="text/csv; charset=utf-8")
+        # batches built before cells were neutralised are neutralised here (the same bytes for later ones)
+        return Response(neutralise_csv(parcel.csv_files[name]), media_type="text/csv; charset=utf-8")
     if name == f"{number}.manifest.json":
         import json
 

@@ -20,7 +20,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.db import Database
-from xinyong.core.downloads import neutralise_row
+from xinyong.core.downloads import sheet_append
 from xinyong.core.errors import PermissionDenied, ValidationFailed
 from xinyong.ingestion import pipeline
 from xinyong.ingestion.files import FileRejected, open_source
@@ -393,18 +393,17 @@ def write_error_report(session: Session, batch_id: int, path: Path) -> Path:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误清单")
     # Every value a submitter wrote is neutralised: a cell like =HYPERLINK(...) must stay text (formula injection).
-    ws.append(
-        neutralise_row(
-            [
-                f"文件：{batch.filename}",
-                f"信息类别：{batch.item_code}",
-                f"总行数：{batch.rows}",
-                f"未通过：{batch.rejected}",
-                batch.message or "",
-            ]
-        )
+    sheet_append(
+        ws,
+        [
+            f"文件：{batch.filename}",
+            f"信息类别：{batch.item_code}",
+            f"总行数：{batch.rows}",
+            f"未通过：{batch.rejected}",
+            batch.message or "",
+        ],
     )
-    ws.append(["行号", "字段代码", "字段名称", "填写的值", "错误原因"])
+    sheet_append(ws, ["行号", "字段代码", "字段名称", "填写的值", "错误原因"])
     last = 0
     while True:
         chunk = list(
@@ -418,7 +417,7 @@ def write_error_report(session: Session, batch_id: int, path: Path) -> Path:
         if not chunk:
             break
         for e in chunk:
-            ws.append(neutralise_row([e.row_number, e.field_code, e.field_name, e.value, e.reason]))
+            sheet_append(ws, [e.row_number, e.field_code, e.field_name, e.value, e.reason])
         last = chunk[-1].id
     wb.save(path)
     return path
