@@ -20,7 +20,7 @@ from xinyong.catalog.models import CatalogCategory, CatalogItem
 from xinyong.catalog.schemas import OPENNESS_LABELS
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import NotFound, ValidationFailed
-from xinyong.core.identifiers import InvalidIdentifier, validate_uscc
+from xinyong.core.identifiers import InvalidIdentifier, mask_resident_ids, validate_uscc
 from xinyong.disclosure import service as disclosure
 from xinyong.portal.sections import ProfileSection, build_sections
 from xinyong.records import states
@@ -157,11 +157,12 @@ class _Lookup:
 
 
 def _text(value: Any) -> str:
+    """A field's value as the public sees it: resident ID numbers a clerk wrote into free text are masked."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
+        return mask_resident_ids("、".join(str(v) for v in value))
+    return mask_resident_ids(str(value))
 
 
 def _public_record(
