@@ -63,17 +63,18 @@ def main() -> None:
         bare_s = time.perf_counter() - started
 
         folder = tmp / "xfer"
+        policy = service.DestinationPolicy(root=tmp)
         with db.session() as s:
             service.save_destination(
                 s,
                 values={"code": "BENCH", "name": "bench", "kind": "directory", "directory": str(folder),
                         "batch_size": args.batch_size, "max_pending": 1},
-                actor=ACTOR,
+                actor=ACTOR, policy=policy,
             )  # fmt: skip
         started = time.perf_counter()
         items = 0
         while True:
-            (report,) = service.push(db, destination="BENCH", actor=ACTOR)
+            (report,) = service.push(db, destination="BENCH", actor=ACTOR, policy=policy)
             if report.built == 0:
                 break
             for manifest in (folder / "out").glob("*.manifest.json"):
@@ -83,7 +84,7 @@ def main() -> None:
                     ack.write_text(json.dumps({"batch_id": body["batch_id"], "sha256": body["sha256"]}))
                     items += body["item_count"]
         feed_s = time.perf_counter() - started
-        service.push(db, destination="BENCH", actor=ACTOR)  # collect the last acknowledgement
+        service.push(db, destination="BENCH", actor=ACTOR, policy=policy)  # collect the last acknowledgement
         db.dispose()
     print(f"rows {args.rows:,}  batch size {args.batch_size:,}")
     print(f"ingestion (bulk path, feed in place): {ingest_s:.2f} s  ({args.rows / ingest_s:,.0f} rows/s)")

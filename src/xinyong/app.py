@@ -22,13 +22,14 @@ from xinyong.core.clock import apply_setting as apply_clock_setting
 from xinyong.core.clock import get_clock
 from xinyong.core.config import Settings, get_settings
 from xinyong.core.db import Database
-from xinyong.core.errors import DomainError, NotAuthenticated
+from xinyong.core.errors import DomainError, NotAuthenticated, RequestTooLarge
 from xinyong.core.web import (
     CSRF_COOKIE,
     STATIC_DIR,
     error_payload,
     make_templates,
     route_permission,
+    upload_limit_bytes,
 )
 from xinyong.privacy.service import PurposeRequired
 
@@ -69,6 +70,7 @@ TITLES = {
     405: "请求方式不支持",
     409: "操作冲突",
     422: "填写有误",
+    413: "内容过大",
     429: "操作过于频繁",
     500: "系统错误",
 }
@@ -172,26 +174,50 @@ SECURITY_HEADERS = {
 }
 
 
-def _too_large(request: Request, limit_mb: int) -> Response | None:
-    """A 413 for a request whose declared body exceeds the platform-wide limit (routes stream-check the rest)."""
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) <= limit_mb * 1024 * 1024:
-        return None
-    message = f"上传内容超过平台上限{limit_mb}MB，请拆分后分批上传。"
+def _human_limit(limit: int) -> str:
+    return f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)}KB"
+
+
+def _too_large(request: Request, limit: int, upload: bool) -> Response:
+    """The 413 answer (Chinese) for a body beyond the route's limit."""
+    if upload:
+        message = f"上传内容超过该功能的上限{_human_limit(limit)}，请拆分后分批上传。"
+    else:
+        message = f"请求内容超过上限{_human_limit(limit)}，请精简后重新提交。"
     if _wants_json(request):
         return JSONResponse({"error": {"code": "too_large", "message": message}}, status_code=413)
-    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>文件过大</title><p>{message}</p>", 413)
+    return _error_page(request, 413, "内容过大", message)
+
+
+class _BodyOverLimit(RequestTooLarge):
+    """Raised into the application by the counting ``receive`` (whatever the route makes of it, the answer is
+    the middleware's 413)."""
+
+
+UploadRoutes = list[tuple[Any, frozenset[str], int]]
+
+
+def upload_routes(app: FastAPI, settings: Settings) -> UploadRoutes:
+    """(path regex, methods, body limit in bytes) of every route declared with ``accepts_upload``."""
+    found = []
+    for route in _api_routes(app.routes):
+        limit = upload_limit_bytes(route, settings)
+        if limit is not None:
+            found.append((route.path_regex, frozenset(route.methods or ()), limit))
+    return found
 
 
 class SecurityHeaders:
     """Pure ASGI middleware on every HTTP response: the security headers (each only when the route did not set its
-    own), the CSRF double-submit cookie when a page issued a new token, the platform-wide body limit (413) and the
-    500 answer for an unhandled error, so that it carries the headers too. (Not ``@app.middleware("http")``: its
-    task, memory stream and response re-wrapping cost more than a whole constant-JSON request.)"""
+    own), the CSRF double-submit cookie when a page issued a new token, the body limit of the route (413; counted
+    on the bytes received, so a chunked body without Content-Length is held to it too) and the 500 answer for an
+    unhandled error, so that it carries the headers too. (Not ``@app.middleware("http")``: its task, memory stream
+    and response re-wrapping cost more than a whole constant-JSON request.)"""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, uploads: UploadRoutes | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.uploads = uploads or []
         fixed = dict(SECURITY_HEADERS)
         if settings.mode == "production":
             fixed["Strict-Transport-Security"] = "max-age=31536000"
@@ -218,12 +244,22 @@ class SecurityHeaders:
             out.extend(h for h in cookie.raw_headers if h[0] == b"set-cookie")
         return out
 
+    def _body_limit(self, scope: Scope) -> tuple[int, bool]:
+        """The route's body limit in bytes, and whether it is an upload route."""
+        path, method = scope["path"], scope["method"]
+        for regex, methods, limit in self.uploads:
+            if method in methods and regex.match(path):
+                return limit, True
+        return self.settings.max_body_kb * 1024, False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})
         started = False
+        limit, upload = self._body_limit(scope)
+        received, exceeded = 0, False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -232,17 +268,36 @@ class SecurityHeaders:
                 message["headers"] = self._headers(scope, list(message.get("headers", [])))
             await send(message)
 
+        async def counted_receive() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                raise _BodyOverLimit("请求内容过大。")
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyOverLimit("请求内容过大。")
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not exceeded:  # once over the limit, whatever the route answers is replaced by the 413
+                await send_with_headers(message)
+
         request = Request(scope, receive)
-        refused = _too_large(request, self.settings.max_request_mb)
-        if refused is not None:
-            await refused(scope, receive, send_with_headers)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:  # refused before a byte of the body is read
+            await _too_large(request, limit, upload)(scope, receive, send_with_headers)
             return
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, counted_receive, guarded_send)
         except Exception:  # answered here, so that the 500 page carries the headers too
             if started:
                 raise
-            await _unexpected(request)(scope, receive, send_with_headers)
+            if not exceeded:
+                await _unexpected(request)(scope, receive, send_with_headers)
+        if exceeded and not started:
+            await _too_large(request, limit, upload)(scope, receive, send_with_headers)
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -439,5 +494,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     _install_error_handlers(app)
     _check_routes_declare_permissions(app)
 
-    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings, uploads=upload_routes(app, settings))
+    if settings.trusted_proxy_list:
+        # X-Forwarded-For / -Proto believed only from the configured reverse proxies (the server itself is started
+        # without proxy headers: uvicorn's default trusts them from 127.0.0.1, so anyone on the host could pick
+        # the address the login and search throttles count).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

@@ -249,7 +249,8 @@ def serve(
     from xinyong.app import create_app
 
     out.print(f"平台地址：http://{host}:{port}/　接口文档：http://{host}:{port}/api/docs")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    # Forwarded headers are handled by the application itself, from XINYONG_TRUSTED_PROXIES only (issue 29).
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False, forwarded_allow_ips="")
 
 
 @app.command()

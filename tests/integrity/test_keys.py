@@ -34,6 +34,7 @@ NUMBERS = [
     f"{body}{resident_id_check_char(body)}" for body in ("23038219900101123", "23038219850505002", "23038220001212001")
 ]
 STRONG = {
+    "public_url": "https://xinyong.example.gov.cn",
     "secret_key": "s" * 40,
     "field_key": "f" * 40,
     "signing_key": "k" * 40,

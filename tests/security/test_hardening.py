@@ -95,6 +95,7 @@ def test_security_headers_on_every_page_error_and_file(client: TestClient, db: D
 
 def test_session_cookies_are_http_only_same_site_and_secure_in_production(db: Database, db_url: str) -> None:
     keys = {"field_key": "f" * 40, "signing_key": "k" * 40, "session_secret": "x" * 40}
+    keys["public_url"] = "https://testserver"
     settings = Settings(mode="production", database_url=db_url, secret_key="s" * 40, **keys)
     make_user(db, "zhang", "operator")
     with TestClient(create_app(settings, db), base_url="https://testserver") as client:
@@ -114,10 +115,10 @@ def test_session_cookies_are_http_only_same_site_and_secure_in_production(db: Da
 
 
 def test_a_request_body_over_the_platform_limit_is_refused_in_chinese(settings: Settings, db: Database) -> None:
-    small = settings.model_copy(update={"max_request_mb": 1})
+    small = settings.model_copy(update={"max_body_kb": 64})
     with TestClient(create_app(small, db)) as client:
-        r = client.post("/api/v1/records", content=b"x" * (1024 * 1024 + 1), headers={"content-type": "text/plain"})
-    assert r.status_code == 413 and "上传内容超过平台上限1MB" in r.json()["error"]["message"]
+        r = client.post("/api/v1/records", content=b"x" * (64 * 1024 + 1), headers={"content-type": "text/plain"})
+    assert r.status_code == 413 and "请求内容超过上限64KB" in r.json()["error"]["message"]
 
 
 def test_upload_and_download_names_cannot_climb_or_inject() -> None:

@@ -13,7 +13,7 @@ from xinyong.associations import service
 from xinyong.associations.models import Association
 from xinyong.core.errors import DomainError
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, form_fields, requires
+from xinyong.core.web import DbSession, accepts_upload, form_fields, requires
 from xinyong.subjects import service as subjects_service
 from xinyong.web.views import render
 
@@ -140,7 +140,7 @@ async def add_member(request: Request, session: DbSession, principal: Manager) -
     return _members_page(request, session, association, message=f"已将{entity.name}加入会员名单。")
 
 
-@router.post("/console/association/members/import", response_class=HTMLResponse)
+@router.post("/console/association/members/import", response_class=HTMLResponse, dependencies=[accepts_upload(50)])
 async def import_members(request: Request, session: DbSession, principal: Manager, file: UploadFile) -> HTMLResponse:
     """Import members from a CSV file; nothing is written when any row is wrong."""
     association = service.association_of(session, principal.user_id)

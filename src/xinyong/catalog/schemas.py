@@ -78,7 +78,7 @@ class ItemSpec(BaseModel):
     subject_kinds: list[Literal["法人及非法人组织", "自然人", "个体工商户"]]
     source_departments: list[str]
     publicity_rule: str
-    deadline_working_days: int | None = None
+    deadline_working_days: int | None = Field(default=None, ge=0, le=250)
     standard: str | None = None
     roles: dict[str, str]
     fields: list[FieldSpec]

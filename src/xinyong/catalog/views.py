@@ -11,7 +11,7 @@ from xinyong.catalog import service
 from xinyong.catalog.schemas import NATURE_LABELS, OPENNESS_LABELS, TYPE_LABELS
 from xinyong.core.errors import DomainError
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, accepts_upload, requires
 from xinyong.subjects import service as subjects_service
 from xinyong.web.views import render
 
@@ -63,7 +63,7 @@ def item_page(request: Request, session: DbSession, _: Reader, version: str, cod
     )
 
 
-@router.post("/load", response_class=HTMLResponse)
+@router.post("/load", response_class=HTMLResponse, dependencies=[accepts_upload(20)])
 def load_version(
     request: Request,
     session: DbSession,

@@ -17,7 +17,7 @@ from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
 from xinyong.education import service as education_service
 from xinyong.privacy import service as privacy_service
 from xinyong.records.models import CreditRecord
@@ -500,7 +500,7 @@ def my_voluntary(request: Request, session: DbSession, principal: Registrant) ->
     return _voluntary_page(request, session, principal)
 
 
-@router.post("/console/my/voluntary", response_class=HTMLResponse)
+@router.post("/console/my/voluntary", response_class=HTMLResponse, dependencies=[accepts_upload(50)])
 async def register_voluntary(
     request: Request,
     session: DbSession,

@@ -78,3 +78,10 @@ class ServiceUnavailable(DomainError):
 
     status_code = 503
     code = "service_unavailable"
+
+
+class RequestTooLarge(DomainError):
+    """A request body beyond the route's limit (counted on the bytes received, chunked bodies included)."""
+
+    status_code = 413
+    code = "too_large"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from xinyong.core.errors import ValidationFailed
@@ -45,3 +45,18 @@ def date_value(values: Mapping[str, Any], key: str, errors: FieldErrors, *, requ
     except ValueError:
         errors.add(key, f"“{value}”不是YYYY-MM-DD格式的有效日期")
         return None
+
+
+PLAUSIBLE_YEARS = 10
+"""How far from today a planned or recorded date may lie (a typing slip such as 9999-12-31 or 2062 is refused)."""
+
+
+def check_plausible(day: date | None, key: str, errors: FieldErrors, *, today: date) -> None:
+    """Record in ``errors`` a date more than ``PLAUSIBLE_YEARS`` years before or after today."""
+    if day is None:
+        return
+    span = timedelta(days=round(365.25 * PLAUSIBLE_YEARS))
+    if day > today + span:
+        errors.add(key, f"日期{day.isoformat()}晚于今天{PLAUSIBLE_YEARS}年以上，请核对")
+    elif day < today - span:
+        errors.add(key, f"日期{day.isoformat()}早于今天{PLAUSIBLE_YEARS}年以上，请核对")

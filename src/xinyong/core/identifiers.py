@@ -31,6 +31,7 @@ Simplified Chinese.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -543,6 +544,38 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+# An 18-character run of 17 digits and a check character, not part of a longer run of letters or digits.
+_RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def _is_resident_id(candidate: str) -> bool:
+    """Whether 18 characters are a resident identity number: GB 11643 check character and a real birth date."""
+    number = candidate.upper()
+    if ric.calc_check_digit(number) != number[17]:
+        return False
+    try:
+        ric.get_birth_date(number)
+    except ValidationError:
+        return False
+    return True
+
+
+def find_resident_ids(text: str) -> list[str]:
+    """The resident identity numbers written in a free text (valid check character and birth date)."""
+    if len(text) < 18:
+        return []
+    return [m.group() for m in _RESIDENT_ID_IN_TEXT.finditer(text) if _is_resident_id(m.group())]
+
+
+def mask_resident_ids(text: str) -> str:
+    """A free text with every resident identity number in it masked like the structured fields (``mask_id_number``)."""
+    if len(text) < 18:
+        return text
+    return _RESIDENT_ID_IN_TEXT.sub(
+        lambda m: mask_id_number(m.group()) if _is_resident_id(m.group()) else m.group(), text
+    )
 
 
 def mask_name(name: str) -> str:

@@ -51,7 +51,8 @@ AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
 def client_ip(request: Request) -> str | None:
-    """The caller's address (the reverse proxy is expected to set it on the connection)."""
+    """The caller's address: the connection's, or the one a trusted reverse proxy forwarded
+    (``XINYONG_TRUSTED_PROXIES``, applied by middleware: X-Forwarded-For is never read here)."""
     return request.client.host if request.client else None
 
 
@@ -172,6 +173,34 @@ def public(principal: CurrentPrincipal, _csrf: Annotated[None, Depends(csrf_prot
 
 
 public.xinyong_permission = "public"  # type: ignore[attr-defined]
+
+
+UploadLimit = int | Callable[[Settings], int] | None
+
+
+def accepts_upload(limit_mb: UploadLimit = None) -> Any:
+    """Declare a route that takes files (``dependencies=[accepts_upload(...)]``): its request body may reach
+    ``limit_mb`` MB (a number, a function of the settings, or None for ``max_request_mb``). Every other route takes
+    at most ``max_body_kb``; the limit is enforced by middleware on the bytes received (``app.SecurityHeaders``)."""
+
+    def upload_route() -> None:
+        return None
+
+    upload_route.xinyong_upload = (limit_mb,)  # type: ignore[attr-defined]
+    return Depends(upload_route)
+
+
+def upload_limit_bytes(route: Any, settings: Settings) -> int | None:
+    """The body limit in bytes of a route declared with ``accepts_upload``, else None."""
+    dependant = getattr(route, "dependant", None)
+    for dep in dependant.dependencies if dependant is not None else []:
+        marker = getattr(dep.call, "xinyong_upload", None)
+        if marker is None:
+            continue
+        (limit,) = marker
+        mb = settings.max_request_mb if limit is None else limit(settings) if callable(limit) else limit
+        return min(mb, settings.max_request_mb) * 1024 * 1024
+    return None
 
 
 def route_permission(route: Any) -> str | None:

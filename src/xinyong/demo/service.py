@@ -1026,9 +1026,10 @@ def generate(
     from xinyong.evaluation import demo as evaluation_demo
 
     evaluation_demo.run(db, seed=seed)  # demo industry grades, then everyone graded (reports below show grades)
+    from xinyong.core.config import get_settings
     from xinyong.repair import demo as repair_demo  # repairs, re-check, objections, reports
 
-    repair_demo.seed(db, secret_key=secret_key, signing_secret=signing_secret)
+    repair_demo.seed(db, secret_key=secret_key, signing_secret=signing_secret, verify_base=get_settings().public_url)
     from xinyong.oversight import demo as oversight_demo  # plan progress reports, an industry association
 
     oversight_demo.seed(db)

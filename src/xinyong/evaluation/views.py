@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import ALL_DEPARTMENTS, scope_of
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, accepts_upload, requires
 from xinyong.evaluation import industry, service
 from xinyong.evaluation import warnings as warnings_service
 from xinyong.evaluation.engine import LIST_LABELS
@@ -166,7 +166,7 @@ def model_page(request: Request, session: DbSession, _: Reader) -> HTMLResponse:
     return render(request, "evaluation/model.html", _model_context(session))
 
 
-@router.post("/model", response_class=HTMLResponse)
+@router.post("/model", response_class=HTMLResponse, dependencies=[accepts_upload(20)])
 def publish(request: Request, session: DbSession, principal: Manager, file: UploadFile) -> HTMLResponse:
     """Publish a new model version from an uploaded JSON file."""
     content = file.file.read(2_000_000)
@@ -223,7 +223,7 @@ def industry_page(request: Request, session: DbSession, principal: Importer) -> 
     return render(request, "evaluation/industry.html", _industry_context(session, principal))
 
 
-@router.post("/industry", response_class=HTMLResponse)
+@router.post("/industry", response_class=HTMLResponse, dependencies=[accepts_upload(200)])
 def industry_upload(
     request: Request,
     session: DbSession,

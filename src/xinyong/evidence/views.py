@@ -30,6 +30,11 @@ def limits(settings: Settings) -> service.Limits:
     return service.Limits(max_bytes=settings.evidence_max_mb * 1024 * 1024, max_files=settings.evidence_max_files)
 
 
+def request_limit_mb(settings: Settings) -> int:
+    """The body limit of a filing with evidence: every file at its largest, and 1 MB for the form."""
+    return settings.evidence_max_mb * settings.evidence_max_files + 1
+
+
 async def read_uploads(request: Request, settings: Settings) -> list[service.Upload]:
     """The files posted in the form's evidence field (each read only up to the size limit plus one byte, so an
     oversized file is recognised without being held whole)."""

@@ -33,7 +33,7 @@ def push(
         out.print("没有已启用的报送目的地（xinyong exchange destination 配置）。")
     for report in reports:
         out.print(report.summary())
-    if any(r.failed for r in reports):
+    if any(r.failed or r.errors for r in reports):
         raise typer.Exit(1)
 
 

@@ -11,9 +11,7 @@ Sources, each with its own id cursor (``SOURCES`` order is the order items take 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.core.clock import to_china
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.db import Database
+from xinyong.core.downloads import csv_text
 from xinyong.core.errors import ValidationFailed
 from xinyong.exchange.models import ExchangeOutbox
 from xinyong.lists import rules as list_rules
@@ -422,7 +421,8 @@ def sha256_text(content: str) -> str:
 
 
 def csv_files(batch_number: str, items: list[Item]) -> dict[str, str]:
-    """One CSV per type (RFC 4180, UTF-8): the item key, the operation, then the type's field codes in layout order."""
+    """One CSV per type (RFC 4180, UTF-8): the item key, the operation, then the type's field codes in layout order
+    (cells that would start a formula neutralised: the receiving office opens them in Excel)."""
     by_type: dict[str, list[Item]] = {}
     for item in items:
         by_type.setdefault(item.type, []).append(item)
@@ -432,12 +432,8 @@ def csv_files(batch_number: str, items: list[Item]) -> dict[str, str]:
         columns: dict[str, None] = {}
         for item in group:
             columns.update(dict.fromkeys(item.fields))
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([*CSV_META, *columns])
-        for item in group:
-            writer.writerow([item.key, item.op, *(item.fields.get(c, "") for c in columns)])
-        files[f"{batch_number}.{kind}.csv"] = out.getvalue()
+        rows = [[item.key, item.op, *(item.fields.get(c, "") for c in columns)] for item in group]
+        files[f"{batch_number}.{kind}.csv"] = csv_text([[*CSV_META, *columns], *rows])
     return files
 
 

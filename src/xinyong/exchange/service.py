@@ -8,12 +8,15 @@ acknowledged; its number is the idempotent id the receiver dedups by.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
+from xinyong.core.config import Settings, get_settings
 from xinyong.core.db import Database
 from xinyong.core.errors import Conflict, NotFound
 from xinyong.core.forms import FieldErrors, text_value
@@ -85,8 +89,85 @@ def code_and_name(values: dict[str, Any], errors: FieldErrors) -> tuple[str, str
     return code, name
 
 
-def save_destination(session: Session, *, values: dict[str, Any], actor: Actor) -> ExchangeDestination:
+@dataclass(frozen=True)
+class DestinationPolicy:
+    """Where batches may go: directories under ``root``, HTTP to the listed hosts (settings ``export_root``,
+    ``exchange_hosts``, ``exchange_allow_private``)."""
+
+    root: Path
+    hosts: tuple[str, ...] = ()
+    allow_private: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> DestinationPolicy:
+        """The policy the settings configure."""
+        return cls(Path(settings.export_root), tuple(settings.exchange_host_list), settings.exchange_allow_private)
+
+    def resolve(self, directory: str) -> Path:
+        """The absolute directory a destination names (a relative one lies under the root)."""
+        target = Path(directory).expanduser()
+        return (target if target.is_absolute() else self.root.resolve() / target).resolve()
+
+    def directory_problem(self, directory: str) -> str | None:
+        """Why a destination directory is refused (Chinese), or None."""
+        root = self.root.resolve()
+        if not self.resolve(directory).is_relative_to(root):
+            return f"交换目录“{directory}”不在允许的报送目录{root}之内（由 XINYONG_EXPORT_ROOT 配置）"
+        return None
+
+    def url_problem(self, url: str) -> str | None:
+        """Why a destination URL is refused (Chinese), or None."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower().rstrip(".")
+            _port = parts.port
+        except ValueError:
+            return f"接收地址“{url}”无效"
+        if parts.scheme not in ("http", "https") or not host:
+            return "HTTP方式须填写以http://或https://开头的接收地址"
+        if parts.username or parts.password:
+            return "接收地址不能包含用户名或密码"
+        if host not in self.hosts:
+            allowed = "、".join(self.hosts) or "（尚未配置）"
+            return f"接收地址的主机“{host}”不在允许的报送主机之内：{allowed}（由 XINYONG_EXCHANGE_HOSTS 配置）"
+        if not self.allow_private and _internal_host(host):
+            return (
+                f"接收地址的主机“{host}”是本机、链路本地或内网地址，不允许报送"
+                "（确需如此时由 XINYONG_EXCHANGE_ALLOW_PRIVATE 开启）"
+            )
+        return None
+
+    def destination_problem(self, dest: ExchangeDestination) -> str | None:
+        """Why a stored destination may not be delivered to now (the settings may have changed since it was saved)."""
+        if dest.kind == "http":
+            return self.url_problem(dest.url or "")
+        return self.directory_problem(dest.directory or "")
+
+
+def _internal_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+    )
+
+
+def save_destination(
+    session: Session, *, values: dict[str, Any], actor: Actor, policy: DestinationPolicy | None = None
+) -> ExchangeDestination:
     """Create or update a destination by code; every field error at once, nothing written when any is wrong."""
+    policy = policy or DestinationPolicy.of(get_settings())
     rules = feed.load_rules()
     errors = FieldErrors(DESTINATION_FIELDS)
     add = errors.add
@@ -98,8 +179,14 @@ def save_destination(session: Session, *, values: dict[str, Any], actor: Actor) 
         add("kind", f"“{kind}”无效，可选：http（{KIND_LABELS['http']}）、directory（{KIND_LABELS['directory']}）")
     elif kind == "http" and not (url and re.match(r"^https?://", url)):
         add("url", "HTTP方式须填写以http://或https://开头的接收地址")
+    elif kind == "http" and url and (problem := policy.url_problem(url)):
+        add("url", problem)
     elif kind == "directory" and not directory:
         add("directory", "目录方式须填写交换目录")
+    elif kind == "directory" and directory and (problem := policy.directory_problem(directory)):
+        add("directory", problem)
+    elif kind == "directory" and directory:
+        directory = str(policy.resolve(directory))  # stored absolute: delivery does not depend on the working dir
     raw_types = values.get("types") or []
     types = [t.strip() for t in (raw_types.split(",") if isinstance(raw_types, str) else raw_types) if t.strip()]
     unknown = [t for t in types if t not in rules.types]
@@ -402,13 +489,23 @@ def _deliver_waiting(db: Database, code: str, report: PushReport, actor: Actor, 
 
 
 def push_destination(
-    db: Database, code: str, *, actor: Actor, sleep: Callable[[float], None] = time.sleep
+    db: Database,
+    code: str,
+    *,
+    actor: Actor,
+    sleep: Callable[[float], None] = time.sleep,
+    policy: DestinationPolicy | None = None,
 ) -> PushReport:
     """Collect acknowledgements, resend what waits, then build and deliver new batches until caught up."""
+    policy = policy or DestinationPolicy.of(get_settings())
     report = PushReport(destination=code)
     with db.session(write=False) as session:
         dest = get_destination(session, code)
         kind = dest.kind
+        refused = policy.destination_problem(dest)
+    if refused is not None:  # saved before the settings narrowed (or written around the service): nothing sent
+        report.errors.append(f"未报送：{refused}")
+        return report
     if kind == "directory":
         _collect_acks(db, code, report, actor)
     upto = feed.horizon(db)
@@ -439,7 +536,12 @@ def push_destination(
 
 
 def push(
-    db: Database, *, destination: str | None = None, actor: Actor, sleep: Callable[[float], None] = time.sleep
+    db: Database,
+    *,
+    destination: str | None = None,
+    actor: Actor,
+    sleep: Callable[[float], None] = time.sleep,
+    policy: DestinationPolicy | None = None,
 ) -> list[PushReport]:
     """Push to one destination, or to every enabled one."""
     with db.session(write=False) as session:
@@ -448,7 +550,7 @@ def push(
             if destination
             else [d.code for d in destinations(session, enabled_only=True)]
         )
-    return [push_destination(db, code, actor=actor, sleep=sleep) for code in codes]
+    return [push_destination(db, code, actor=actor, sleep=sleep, policy=policy) for code in codes]
 
 
 # --------------------------------------------------------------------------------------------------

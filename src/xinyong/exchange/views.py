@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from xinyong.core.crypto import get_cipher
+from xinyong.core.downloads import neutralise_csv
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
@@ -57,7 +58,12 @@ async def save_destination(request: Request, session: DbSession, principal: Mana
     if isinstance(values["types"], str):
         values["types"] = [values["types"]]
     try:
-        dest = service.save_destination(session, values=values, actor=principal.actor())
+        dest = service.save_destination(
+            session,
+            values=values,
+            actor=principal.actor(),
+            policy=service.DestinationPolicy.of(request.app.state.settings),
+        )
     except DomainError as exc:
         session.rollback()
         return _index(request, session, error=exc.message, form=form)
@@ -92,7 +98,12 @@ def push(request: Request, session: DbSession, principal: Manager, code: str) ->
     """Push now: acknowledgements, resending, new batches (delivery runs outside the request's transaction)."""
     service.get_destination(session, code)
     session.commit()  # release the request's transaction (SQLite's writer lock) before the push's own units of work
-    (report,) = service.push(request.app.state.db, destination=code, actor=principal.actor())
+    (report,) = service.push(
+        request.app.state.db,
+        destination=code,
+        actor=principal.actor(),
+        policy=service.DestinationPolicy.of(request.app.state.settings),
+    )
     return RedirectResponse(f"/console/exchange/destinations/{code}?message={report.summary()}", status_code=303)
 
 
@@ -114,7 +125,8 @@ def download(session: DbSession, _: Manager, number: str, name: str) -> Response
     if name == f"{number}.jsonl":
         return Response(parcel.content, media_type="application/x-ndjson; charset=utf-8")
     if name in parcel.csv_files:
-        return Response(parcel.csv_files[name], media_type="text/csv; charset=utf-8")
+        # batches built before cells were neutralised are neutralised here (the same bytes for later ones)
+        return Response(neutralise_csv(parcel.csv_files[name]), media_type="text/csv; charset=utf-8")
     if name == f"{number}.manifest.json":
         import json
 

@@ -14,7 +14,7 @@ from xinyong.core import deadlines
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import NotFound, PermissionDenied
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
 from xinyong.ingestion import service
 from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.records.states import STATUS_LABELS
@@ -74,7 +74,7 @@ def submit_record(body: RecordIn, session: DbSession, settings: AppSettings, pri
     return JSONResponse(payload, status_code=201 if result.outcome != "unchanged" else 200)
 
 
-@router.post("/batches", summary="上传文件批量报送（CSV 或 XLSX）")
+@router.post("/batches", summary="上传文件批量报送（CSV 或 XLSX）", dependencies=[accepts_upload()])
 def submit_batch(
     request: Request,
     session: DbSession,

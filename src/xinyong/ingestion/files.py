@@ -34,16 +34,19 @@ CSV
     end of the file is rejected instead of silently swallowing the rows after it.
 
 XLSX
-    Read with openpyxl in read-only, ``data_only`` mode (formula cells give their cached results).  The
-    data sheet is the only visible sheet with a non-empty cell (hidden sheets, e.g. drop-down lists, are
-    ignored with a note; used only when no visible sheet has data); empty sheets are noted; two data
-    sheets are rejected.  A raw scan of the chosen sheet's XML finds merged ranges over the table's
-    columns (rejected), formula cells without a cached result (blank, with a warning) and numbers of 16 or
-    more digits (a warning: an identity number typed as a number, of which Excel kept 15 digits).  Values:
-    ``int`` as is; ``float`` to at most 15 significant digits (what Excel displays; 0.2 → ``0.2``,
-    12.0 → ``12``), never in exponent form; ``bool`` → ``是``/``否``; date-formatted cells → ``YYYY-MM-DD``
-    (``YYYY-MM-DD HH:MM:SS`` when there is a time of day).  Excel serial numbers typed into text cells are
-    left alone: :func:`excel_serial_to_date` converts them for the caller, who knows which fields are dates.
+    Read with openpyxl in read-only, ``data_only`` mode (formula cells give their cached results).  The data
+    sheet is the only visible sheet with a non-empty cell (hidden sheets, e.g. drop-down lists, are ignored with
+    a note; used only when no visible sheet has data); empty sheets are noted; two data sheets are rejected.
+    Decompression bombs are refused before anything is parsed: each ZIP member is held to ``xlsx_max_member_mb``
+    uncompressed and (above 1 MB) to ``xlsx_max_ratio`` times its compressed size, and every sheet's raw XML is
+    scanned first in bounded memory, refusing a row longer than ``XLSX_MAX_ROW_BYTES`` (openpyxl keeps a row's
+    cells until the row ends).  The raw scan of the chosen sheet's XML also finds merged ranges over the table's
+    columns (rejected), formula cells without a cached result (blank, with a warning) and numbers of 16 or more
+    digits (a warning: an identity number typed as a number, of which Excel kept 15 digits).  Values: ``int`` as
+    is; ``float`` to at most 15 significant digits (what Excel displays; 0.2 → ``0.2``, 12.0 → ``12``), never in
+    exponent form; ``bool`` → ``是``/``否``; date-formatted cells → ``YYYY-MM-DD`` (``YYYY-MM-DD HH:MM:SS`` when
+    there is a time of day).  Excel serial numbers typed into text cells are left alone:
+    :func:`excel_serial_to_date` converts them for the caller, who knows which fields are dates.
 
 The iterator
     Holds the file open until it is exhausted, closed (``rows.close()``) or garbage-collected.  It may raise
@@ -70,12 +73,16 @@ from typing import Any, BinaryIO
 
 from xinyong.core.errors import DomainError
 
-__all__ = ["FileRejected", "SourceFile", "column_letter", "excel_serial_to_date", "open_source"]
+__all__ = ["FileRejected", "SourceFile", "ZipLimits", "column_letter", "excel_serial_to_date", "open_source"]
 
 SAMPLE_BYTES = 4 * 1024 * 1024
 """Bytes inspected to detect the encoding and the delimiter of a CSV file."""
 XLSX_MAX_UNCOMPRESSED = 4 * 1024**3
 """Largest total uncompressed size accepted for an XLSX package (guards against ZIP bombs)."""
+XLSX_MAX_ROW_BYTES = 2 * 1024 * 1024
+"""Largest XML of one sheet row (real rows take a few KB; openpyxl holds a row's cells in memory until its end)."""
+XLSX_RATIO_GRACE = 1024 * 1024
+"""Members smaller than this (uncompressed) are not held to the compression ratio limit."""
 
 _CHUNK = 1024 * 1024
 _TEXT_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
@@ -285,7 +292,40 @@ def _classify_ole2(path: Path) -> FileRejected:
     return FileRejected(_XLS)
 
 
-def _classify_zip(path: Path, name: str) -> str:
+@dataclass(frozen=True)
+class ZipLimits:
+    """Decompression limits of an XLSX package, per member (settings ``xlsx_max_member_mb``, ``xlsx_max_ratio``)."""
+
+    max_member_bytes: int
+    max_ratio: int
+
+    @classmethod
+    def configured(cls) -> ZipLimits:
+        """The limits the settings configure."""
+        from xinyong.core.config import get_settings
+
+        settings = get_settings()
+        return cls(settings.xlsx_max_member_mb * 1024 * 1024, settings.xlsx_max_ratio)
+
+
+def _check_members(infos: list[zipfile.ZipInfo], name: str, limits: ZipLimits) -> None:
+    """Refuse a package one of whose members would inflate beyond the limits (before anything reads it; Python's
+    zipfile never returns more than a member's declared size, so the declared sizes are the ones that count)."""
+    for info in infos:
+        size, packed = info.file_size, max(1, info.compress_size)
+        if size > limits.max_member_bytes:
+            raise FileRejected(
+                f"Excel文件“{name}”中的“{info.filename}”解压后为{_human_size(size)}，"
+                f"超过单个部件的上限{_human_size(limits.max_member_bytes)}，已拒绝读取；请拆分后分批上传。"
+            )
+        if size > XLSX_RATIO_GRACE and size / packed > limits.max_ratio:
+            raise FileRejected(
+                f"Excel文件“{name}”中的“{info.filename}”压缩比异常（{_human_size(packed)}解压后为"
+                f"{_human_size(size)}，约{size // packed}倍，上限{limits.max_ratio}倍），疑似压缩炸弹，已拒绝读取。"
+            )
+
+
+def _classify_zip(path: Path, name: str, limits: ZipLimits) -> str:
     """Return "xlsx" for an Excel workbook package, else raise FileRejected naming what the ZIP file is."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -302,6 +342,7 @@ def _classify_zip(path: Path, name: str) -> str:
                 f"Excel文件解压后的内容为{_human_size(total)}，超过上限{_human_size(XLSX_MAX_UNCOMPRESSED)}，"
                 "请拆分后分批上传。"
             )
+        _check_members(infos, name, limits)
         return "xlsx"
     if "xl/workbook.bin" in names:
         raise FileRejected("不支持Excel二进制工作簿（.xlsb）文件，请另存为.xlsx或CSV（UTF-8）后上传。")
@@ -314,11 +355,11 @@ def _classify_zip(path: Path, name: str) -> str:
     raise FileRejected("文件是ZIP压缩包，不是Excel工作簿（.xlsx）或CSV文件，请解压后上传其中的表格文件。")
 
 
-def _detect_kind(path: Path, head: bytes, name: str) -> str:
+def _detect_kind(path: Path, head: bytes, name: str, limits: ZipLimits) -> str:
     if head.startswith(_OLE2):
         raise _classify_ole2(path)
     if head.startswith(_ZIP_MAGIC):
-        return _classify_zip(path, name)
+        return _classify_zip(path, name, limits)
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
             raise _reject_binary(what)
@@ -697,30 +738,45 @@ class _SheetScan:
         self.long_number: tuple[str, float] | None = None  # (coordinate, value)
         self.prefix = b""
 
-    def run(self, path: Path, member: str) -> _SheetScan:
-        carry, ready = b"", False
+    def run(self, path: Path, member: str, filename: str) -> _SheetScan:
+        """Scan the member in bounded memory: whole rows at a time, refusing a row (or any stretch of the sheet
+        without a row end) longer than ``XLSX_MAX_ROW_BYTES`` (a decompression bomb, e.g. one row that never ends)."""
+        carry, ready, rows = bytearray(), False, 0
         with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
             while True:
                 chunk = handle.read(_CHUNK)
-                buffer = carry + chunk
                 if not ready:
-                    root = _ROOT.search(buffer)
+                    carry += chunk
+                    root = _ROOT.search(carry)
                     if root is None and chunk:
-                        carry = buffer
+                        self._bound(carry, rows, filename)
                         continue
                     self._compile(root.group(1) if root is not None else None)
-                    ready = True
-                cut = len(buffer)
+                    ready, chunk, carry = True, bytes(carry), bytearray()
                 if chunk:  # process whole rows only, so that no cell is split between two segments
-                    cut = buffer.rfind(self.row_close)
+                    start = max(0, len(carry) - len(self.row_close) + 1)  # the carry holds no row end before this
+                    carry += chunk
+                    cut = carry.rfind(self.row_close, start)
                     if cut < 0:
-                        carry = buffer
+                        self._bound(carry, rows, filename)
                         continue
                     cut += len(self.row_close)
-                segment, carry = buffer[:cut], buffer[cut:]
+                else:
+                    cut = len(carry)
+                segment = bytes(carry[:cut])
+                del carry[:cut]
                 self._segment(segment)
+                rows += segment.count(self.row_close)
                 if not chunk:
                     return self
+
+    @staticmethod
+    def _bound(carry: bytearray, rows: int, filename: str) -> None:
+        if len(carry) > XLSX_MAX_ROW_BYTES:
+            raise FileRejected(
+                f"Excel文件“{filename}”第{rows + 1}行附近有一行内容超过{_human_size(XLSX_MAX_ROW_BYTES)}"
+                "（未找到行结束标记），文件异常（疑似压缩炸弹），已拒绝读取。"
+            )
 
     def _compile(self, namespace_prefix: bytes | None) -> None:
         prefix = self.prefix = namespace_prefix + b":" if namespace_prefix else b""
@@ -822,7 +878,27 @@ def _quote_names(names: list[str]) -> str:
     return "、".join(f"“{name}”" for name in names)
 
 
-def _choose_sheet(wb: Any, warnings: list[str]) -> Any:
+def _scan_worksheets(handle: BinaryIO, path: Path, name: str) -> dict[str, _SheetScan]:
+    """Every worksheet's raw XML, scanned in bounded memory before openpyxl reads any of it (its read-only sheets
+    parse up to the end of the sheet data to find the dimensions, and keep a row's cells until the row ends)."""
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = ExcelReader(handle, read_only=True, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_workbook()
+        members = [
+            rel.target
+            for _sheet, rel in reader.parser.find_sheets()
+            if "chartsheet" not in rel.Type and rel.target in reader.valid_files
+        ]
+    finally:
+        reader.archive.close()
+        handle.seek(0)
+    return {member: _SheetScan().run(path, member, name) for member in members}
+
+
+def _choose_sheet(wb: Any, warnings: list[str], scans: dict[str, _SheetScan]) -> tuple[Any, _SheetScan]:
     visible: list[Any] = []
     hidden: list[Any] = []
     sheets = list(wb.worksheets)
@@ -842,7 +918,7 @@ def _choose_sheet(wb: Any, warnings: list[str]) -> Any:
         warnings.append(f"已忽略隐藏的工作表{_quote_names([ws.title for ws in hidden])}中的内容。")
     elif not visible:
         warnings.append(f"工作表“{candidates[0].title}”为隐藏工作表，已读取其中的数据。")
-    return candidates[0]
+    return candidates[0], scans[candidates[0]._worksheet_path]
 
 
 def _xlsx_rows(
@@ -881,16 +957,16 @@ def _open_xlsx(path: Path, name: str, size: int, warnings: list[str]) -> tuple[S
         warnings.append(f"文件扩展名为“{_extension(name)}”，但内容是Excel工作簿，已按Excel（.xlsx）读取。")
     handle = open(path, "rb")  # noqa: SIM115 - a file object, because openpyxl refuses names not ending in .xlsx
     try:
+        scans = _scan_worksheets(handle, path, name)
         wb = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     except BaseException as exc:
         handle.close()
-        if isinstance(exc, Exception):
+        if isinstance(exc, Exception) and not isinstance(exc, FileRejected):
             raise FileRejected(f"Excel文件已损坏或格式不正确，无法读取。{_RESAVE}") from exc
         raise
     try:
         try:
-            ws = _choose_sheet(wb, warnings)
-            scan = _SheetScan().run(path, ws._worksheet_path)
+            ws, scan = _choose_sheet(wb, warnings, scans)
             values = ws.iter_rows(values_only=True)
             header = next(values, ())
             headers = _make_headers(_xlsx_text(value) for value in header)
@@ -928,6 +1004,7 @@ def open_source(
     filename: str | None = None,
     encoding: str | None = None,
     max_bytes: int = 1_073_741_824,
+    zip_limits: ZipLimits | None = None,
 ) -> tuple[SourceFile, Iterator[tuple[int, list[str]]]]:
     """Inspect the file and return its description and an iterator of (row_number, cells) for data rows."""
     path = Path(path)
@@ -940,6 +1017,6 @@ def open_source(
     with open(path, "rb") as handle:
         head = handle.read(16)
     warnings: list[str] = []
-    if _detect_kind(path, head, name) == "xlsx":
+    if _detect_kind(path, head, name, zip_limits or ZipLimits.configured()) == "xlsx":
         return _open_xlsx(path, name, size, warnings)
     return _open_csv(path, name, size, encoding, warnings)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ class Chunk:
     good: list[tuple[Any, ...]]  # records.service.Prepared as plain tuples
     errors: list[ErrorLine]
     file_error: str | None = None
+    id_in_text: list[tuple[int, list[str]]] = field(default_factory=list)  # (row, field names) of accepted rows
 
 
 def _error_line(row_number: int, e: FieldError) -> ErrorLine:
@@ -112,6 +113,7 @@ def _process(
 ) -> Chunk:
     good: list[tuple[Any, ...]] = []
     errors: list[ErrorLine] = []
+    id_in_text: list[tuple[int, list[str]]] = []
     for row_number, cells in chunk:
         n = len(cells)
         raw = {code: cells[i] if i < n else "" for i, code in items}
@@ -131,7 +133,9 @@ def _process(
             errors.extend(_error_line(row_number, e) for e in row_errors)
         else:
             good.append(tuple(preparer.prepare(row_number, result.values)))  # type: ignore[union-attr]
-    return Chunk(index, len(chunk), good, errors)
+            if result.id_in_text:  # type: ignore[union-attr]
+                id_in_text.append((row_number, result.id_in_text))  # type: ignore[union-attr]
+    return Chunk(index, len(chunk), good, errors, id_in_text=id_in_text)
 
 
 # ------------------------------------------------------------------------------------------------ workers
@@ -148,7 +152,7 @@ def _worker_main(out: Any) -> None:
     try:
         job: Job = pickle.load(sys.stdin.buffer)
         for c in produce(job):
-            marshal.dump(("chunk", c.index, c.rows, c.good, c.errors, c.file_error), out)
+            marshal.dump(("chunk", c.index, c.rows, c.good, c.errors, c.file_error, c.id_in_text), out)
             out.flush()
         marshal.dump(("done",), out)
     except BrokenPipeError:  # the parent stopped reading
@@ -190,8 +194,8 @@ class _Worker:
             return None
         if frame[0] == "error":
             raise RuntimeError(f"数据校验子进程出错：\n{frame[1]}")
-        _kind, index, rows, good, errors, file_error = frame
-        return Chunk(index, rows, good, errors, file_error)
+        _kind, index, rows, good, errors, file_error, id_in_text = frame
+        return Chunk(index, rows, good, errors, file_error, id_in_text)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -20,12 +20,12 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.db import Database
-from xinyong.core.downloads import neutralise_row
+from xinyong.core.downloads import sheet_append
 from xinyong.core.errors import PermissionDenied, ValidationFailed
 from xinyong.ingestion import pipeline
 from xinyong.ingestion.files import FileRejected, open_source
 from xinyong.ingestion.models import Batch, BatchError
-from xinyong.ingestion.validate import FieldError, RowValidator, ValidRow
+from xinyong.ingestion.validate import ID_IN_TEXT_NOTE, FieldError, RowValidator, ValidRow
 from xinyong.records import service as records_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department
@@ -213,6 +213,8 @@ def run_batch(
     doc_name = spec.field(doc_field).name
     counters = _Counters()
     provenance = records_service.Provenance(actor=actor, batch_id=batch_id, file_sha256=source.sha256)
+    id_rows: list[tuple[int, list[str]]] = []
+    id_rows_total = 0
     for chunk in pipeline.chunks(job, worker_count(source.kind, source.size) if workers is None else workers):
         if chunk.file_error is not None:  # e.g. an undecodable byte deep in the file: the rows so far stay
             _finish(db, batch_id, status="failed", message=chunk.file_error, actor=actor)
@@ -229,6 +231,8 @@ def run_batch(
             else:
                 seen[p.document_number] = p.row_number or 0
                 good.append(p)
+        id_rows_total += len(chunk.id_in_text)
+        id_rows.extend(chunk.id_in_text[: ID_IN_TEXT_SHOWN - len(id_rows)])
         with db.session() as session:
             counters.rows += chunk.rows
             counters.rejected += len({e[0] for e in errors})
@@ -256,9 +260,27 @@ def run_batch(
             _refresh_statistics(db)
         if progress:
             progress(chunk.rows)
+    if id_rows:
+        with db.session() as session:
+            current = session.get(Batch, batch_id)
+            assert current is not None
+            current.warnings = [*current.warnings, *id_in_text_warnings(id_rows, id_rows_total)]
     if regrade:
         _regrade(db, actor)
     _finish(db, batch_id, status="completed", message=None, actor=actor)
+
+
+ID_IN_TEXT_SHOWN = 20
+"""Rows named in a batch's warnings about ID numbers in free text (the rest are counted)."""
+
+
+def id_in_text_warnings(rows: list[tuple[int, list[str]]], total: int) -> list[str]:
+    """The batch report's warnings about resident ID numbers written in free-text fields (accepted, masked on
+    publication)."""
+    out = [f"第{row}行“{'”“'.join(names)}”{ID_IN_TEXT_NOTE}。" for row, names in rows]
+    if total > len(rows):
+        out.append(f"另有{total - len(rows)}行的自由文本中含有公民身份号码（已归集，公示时自动遮蔽）。")
+    return out
 
 
 # PostgreSQL plans the per-chunk lookups from table statistics; when a large file grows the tables from nearly
@@ -393,18 +415,17 @@ def write_error_report(session: Session, batch_id: int, path: Path) -> Path:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误清单")
     # Every value a submitter wrote is neutralised: a cell like =HYPERLINK(...) must stay text (formula injection).
-    ws.append(
-        neutralise_row(
-            [
-                f"文件：{batch.filename}",
-                f"信息类别：{batch.item_code}",
-                f"总行数：{batch.rows}",
-                f"未通过：{batch.rejected}",
-                batch.message or "",
-            ]
-        )
+    sheet_append(
+        ws,
+        [
+            f"文件：{batch.filename}",
+            f"信息类别：{batch.item_code}",
+            f"总行数：{batch.rows}",
+            f"未通过：{batch.rejected}",
+            batch.message or "",
+        ],
     )
-    ws.append(["行号", "字段代码", "字段名称", "填写的值", "错误原因"])
+    sheet_append(ws, ["行号", "字段代码", "字段名称", "填写的值", "错误原因"])
     last = 0
     while True:
         chunk = list(
@@ -418,7 +439,7 @@ def write_error_report(session: Session, batch_id: int, path: Path) -> Path:
         if not chunk:
             break
         for e in chunk:
-            ws.append(neutralise_row([e.row_number, e.field_code, e.field_name, e.value, e.reason]))
+            sheet_append(ws, [e.row_number, e.field_code, e.field_name, e.value, e.reason])
         last = chunk[-1].id
     wb.save(path)
     return path

@@ -20,7 +20,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -30,6 +30,7 @@ from xinyong.core.identifiers import (
     InvalidIdentifier,
     check_uscc,
     describe_uscc,
+    find_resident_ids,
     mask_id_number,
     validate_resident_id,
 )
@@ -47,12 +48,16 @@ class FieldError:
     reason: str
 
 
+ID_IN_TEXT_NOTE = "含有公民身份号码，公示和信用报告中将自动遮蔽；自由文本中请勿填写身份证号码，应填入专门的证件号码字段"
+
+
 @dataclass(frozen=True, slots=True)
 class ValidRow:
     """A row that passed validation: normalised, typed values and notes for the submitter."""
 
     values: dict[str, Any]
     warnings: list[str]
+    id_in_text: list[str] = field(default_factory=list)  # names of free-text fields carrying a resident ID number
 
 
 # (value, error reason, warning): value is None exactly when reason is set.
@@ -638,6 +643,7 @@ class RowValidator:
         get = raw.get
         values: dict[str, Any] = {}
         warnings: list[str] = []
+        id_in_text: list[str] = []
         today = self.today
         # Pass 1: every field on its own (text fields inline: they are most of a row).
         for code, limit, parse, not_future, f in self._plan:
@@ -653,6 +659,9 @@ class RowValidator:
                     bad.add(code)
                 else:
                     values[code] = t
+                    if len(t) >= 18 and find_resident_ids(t):  # accepted, but the clerk is told (issue 29)
+                        id_in_text.append(f.name)
+                        warnings.append(f"{f.name}：{ID_IN_TEXT_NOTE}")
                 continue
             value, reason, note = parse(t)
             if reason is not None:
@@ -732,7 +741,7 @@ class RowValidator:
         if errors:
             errors.sort(key=lambda e: e[0])
             return [e[1] for e in errors]
-        return ValidRow(values, warnings)
+        return ValidRow(values, warnings, id_in_text)
 
     @staticmethod
     def _category_conflict(category: str, uscc_code: str, values: dict[str, Any], bad: set[str]) -> str | None:

@@ -18,7 +18,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
 from xinyong.ingestion import service
 from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.ingestion.models import Batch
@@ -70,7 +70,7 @@ def upload_form(request: Request, session: DbSession, principal: Submitter) -> H
     return _form(request, session, principal)
 
 
-@router.post("", response_class=HTMLResponse)
+@router.post("", response_class=HTMLResponse, dependencies=[accepts_upload()])
 def upload(
     request: Request,
     session: DbSession,

@@ -12,7 +12,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
 from xinyong.inspections import draw, service
 from xinyong.inspections.models import InspectionPlan
 from xinyong.subjects import service as subjects_service
@@ -463,7 +463,7 @@ def my_task(request: Request, session: DbSession, principal: Performer, task_id:
     return _task_page(request, session, task_id, _me(session, principal))
 
 
-@router.post("/console/inspections/my/{task_id}", response_class=HTMLResponse)
+@router.post("/console/inspections/my/{task_id}", response_class=HTMLResponse, dependencies=[accepts_upload(50)])
 async def record_result(
     request: Request,
     session: DbSession,

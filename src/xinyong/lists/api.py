@@ -15,7 +15,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import safe_filename
 from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, public, requires
 from xinyong.lists import service
 from xinyong.lists.rules import load_rules
 from xinyong.privacy import service as privacy_service
@@ -248,7 +248,11 @@ def removal(entry_id: int, body: RemovalIn, session: DbSession, principal: Decid
     return _entry(session, entry_id)
 
 
-@router.post("/lists/judgment-debtors", summary="导入人民法院公布的失信被执行人")
+@router.post(
+    "/lists/judgment-debtors",
+    summary="导入人民法院公布的失信被执行人",
+    dependencies=[accepts_upload(MAX_LIST_UPLOAD // 1048576 + 1)],
+)
 async def import_debtors(
     session: DbSession, settings: AppSettings, principal: Proposer, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:

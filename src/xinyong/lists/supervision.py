@@ -15,6 +15,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.forms import check_plausible
 from xinyong.exchange import outbox
 from xinyong.ingestion import service as ingestion_service
 from xinyong.lists.models import Campaign, Interview, RectificationOrder
@@ -35,6 +36,10 @@ def _subject(session: Session, code: str, errors: _Errors, cipher: FieldCipher) 
     if subject.entity is None and subject.person is None:
         errors.add("subject", "该主体尚未登记")
     return subject
+
+
+MAX_ORDER_WORKING_DAYS = 250
+"""The longest rectification period: a year of working days (a larger number cannot be a real order)."""
 
 
 def issue_order(
@@ -62,11 +67,11 @@ def issue_order(
         errors.add("content", "必填项缺失")
     try:
         days = int(values.get("working_days") or 0)
-        if days < 1:
+        if not 1 <= days <= MAX_ORDER_WORKING_DAYS:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         days = 0
-        errors.add("working_days", "应为不小于1的整数")
+        errors.add("working_days", f"应为1—{MAX_ORDER_WORKING_DAYS}之间的整数")
     basis = values.get("basis_record")
     basis_id = int(basis) if basis not in (None, "") else None
     if basis_id is not None:
@@ -351,6 +356,8 @@ def create_campaign(session: Session, *, values: dict[str, Any], department_id: 
             days[key] = None
             errors.add(key, f"“{raw}”不是YYYY-MM-DD格式的有效日期")
     starts, ends = days["starts_on"], days["ends_on"]
+    check_plausible(starts, "starts_on", errors, today=get_clock().today())
+    check_plausible(ends, "ends_on", errors, today=get_clock().today())
     if starts and ends and ends < starts:
         errors.add("ends_on", "结束日期早于开始日期")
     errors.raise_if_any("专项治理行动有误，未保存")

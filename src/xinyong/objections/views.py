@@ -14,7 +14,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, PermissionDenied
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence import views as evidence_views
 from xinyong.objections import service
@@ -90,7 +90,11 @@ def my_objections(request: Request, session: DbSession, principal: Filer, record
     return _my_page(request, session, principal, form={"record": str(record)} if record else None)
 
 
-@router.post("/console/my/objections", response_class=HTMLResponse)
+@router.post(
+    "/console/my/objections",
+    response_class=HTMLResponse,
+    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+)
 async def file(request: Request, session: DbSession, settings: AppSettings, principal: Filer) -> HTMLResponse:
     """File an objection with its evidence files: the record shows 异议中 at once."""
     entity = _my_entity(session, principal)
@@ -227,7 +231,11 @@ def window_page(request: Request, session: DbSession, principal: Window) -> HTML
     return _window_page(request, session, principal)
 
 
-@router.post("/console/objections/window", response_class=HTMLResponse)
+@router.post(
+    "/console/objections/window",
+    response_class=HTMLResponse,
+    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+)
 async def window_file(request: Request, session: DbSession, settings: AppSettings, principal: Window) -> HTMLResponse:
     """File for a natural person whose ID card the clerk checked; a number not the record's subject is refused."""
     form = await form_fields(request)

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong.core.downloads import sheet_append
 from xinyong.oversight import service
 from xinyong.oversight.service import DepartmentFigures, Period
 from xinyong.subjects.models import Department
@@ -62,21 +63,22 @@ def workbook_bytes(session: Session, p: Period) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "考核评分表"
-    ws.append(
+    sheet_append(
+        ws,
         [
             f"{p.year}年度营商环境考核·社会信用体系建设指标（统计截至{p.today.isoformat()}，"
             + (f"权重版本{weighting.version}）" if weighting else "该年度没有生效的考核权重版本，未计算得分）")
-        ]
+        ],
     )
     ws["A1"].font = Font(bold=True, size=13)
     header = ["部门代码", "部门", *[h for h, _, _ in COLUMNS], "得分"]
-    ws.append(header)
+    sheet_append(ws, header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for f in figures:
-        ws.append([f.code, f.name, *[getattr(f, attr) for _, attr, _ in COLUMNS], f.score(weighting)])
+        sheet_append(ws, [f.code, f.name, *[getattr(f, attr) for _, attr, _ in COLUMNS], f.score(weighting)])
         row = ws.max_row
         for col, (_, _, fmt) in enumerate(COLUMNS, start=3):
             ws.cell(row=row, column=col).number_format = fmt
@@ -90,23 +92,23 @@ def workbook_bytes(session: Session, p: Period) -> bytes:
 
     wsw = wb.create_sheet("评分权重")
     if weighting is None:
-        wsw.append(["版本", f"{p.year}年没有生效的考核权重版本，未计算得分"])
+        sheet_append(wsw, ["版本", f"{p.year}年没有生效的考核权重版本，未计算得分"])
     else:
-        wsw.append(["版本", weighting.version])
-        wsw.append(["名称", weighting.title])
-        wsw.append(["生效日期", weighting.effective_from.isoformat()])
-        wsw.append(["计分方法", weighting.note])
-        wsw.append([])
-        wsw.append(["指标代码", "指标", "权重（分）"])
+        sheet_append(wsw, ["版本", weighting.version])
+        sheet_append(wsw, ["名称", weighting.title])
+        sheet_append(wsw, ["生效日期", weighting.effective_from.isoformat()])
+        sheet_append(wsw, ["计分方法", weighting.note])
+        sheet_append(wsw, [])
+        sheet_append(wsw, ["指标代码", "指标", "权重（分）"])
         for i in weighting.indicators:
-            wsw.append([i.key, i.name, i.weight])
+            sheet_append(wsw, [i.key, i.name, i.weight])
     wsw.column_dimensions["A"].width = 26
     wsw.column_dimensions["B"].width = 30
 
     wsd = wb.create_sheet("指标说明")
-    wsd.append(["指标", "口径"])
+    sheet_append(wsd, ["指标", "口径"])
     for key, text in DEFINITIONS.items():
-        wsd.append([service.INDICATORS[key], text])
+        sheet_append(wsd, [service.INDICATORS[key], text])
     wsd.column_dimensions["A"].width = 22
     wsd.column_dimensions["B"].width = 100
     out = io.BytesIO()

@@ -20,7 +20,7 @@ from xinyong.catalog.models import CatalogCategory, CatalogItem
 from xinyong.catalog.schemas import OPENNESS_LABELS
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import NotFound, ValidationFailed
-from xinyong.core.identifiers import InvalidIdentifier, validate_uscc
+from xinyong.core.identifiers import InvalidIdentifier, mask_resident_ids, validate_uscc
 from xinyong.disclosure import service as disclosure
 from xinyong.portal.sections import ProfileSection, build_sections
 from xinyong.records import states
@@ -33,6 +33,8 @@ MAX_TERMS = 5
 MAX_TERM_CHARS = 40
 _LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _SPACES = re.compile(r"[\s\u3000]+")
+# Control and format characters (NUL ended the LIKE pattern on PostgreSQL/SQLite: ``q=%00`` matched everyone).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 # --------------------------------------------------------------------------------------------------
 # Publicity lists (the portal's menu); item codes are catalogue item codes
@@ -155,11 +157,12 @@ class _Lookup:
 
 
 def _text(value: Any) -> str:
+    """A field's value as the public sees it: resident ID numbers a clerk wrote into free text are masked."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
+        return mask_resident_ids("、".join(str(v) for v in value))
+    return mask_resident_ids(str(value))
 
 
 def _public_record(
@@ -249,6 +252,11 @@ class SearchResult:
     message: str | None = None
 
 
+def clean_query(query: str) -> str:
+    """A search query without control characters (tabs and line breaks become spaces), stripped."""
+    return _CONTROL.sub("", query.replace("\t", " ").replace("\r", " ").replace("\n", " ")).strip()
+
+
 def _terms(query: str) -> list[str]:
     terms = [t for t in _SPACES.split(query.strip()) if t]
     if len(terms) > MAX_TERMS:
@@ -274,7 +282,7 @@ def _as_code(query: str) -> str | None:
 
 def search(session: Session, query: str, *, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
     """Entities by code (18-character USCC, 15-digit registration number) or by name (all terms, partial)."""
-    query = query.strip()
+    query = clean_query(query)
     page = max(1, page)
     if not query:
         return SearchResult(query, "empty", [], 0, False, 1, 0)

@@ -13,7 +13,7 @@ from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
 from xinyong.privacy import service
 from xinyong.privacy.rules import rules_on
 from xinyong.subjects import service as subjects_service
@@ -170,7 +170,11 @@ def authorisations_page(request: Request, session: DbSession, principal: Authori
     return _authorisations_page(request, session, principal)
 
 
-@router.post("/authorisations", response_class=HTMLResponse)
+@router.post(
+    "/authorisations",
+    response_class=HTMLResponse,
+    dependencies=[accepts_upload(service.AUTHORISATION_FILE_MAX // 1048576 + 1)],
+)
 async def record_authorisation(
     request: Request, session: DbSession, settings: AppSettings, principal: Authoriser
 ) -> HTMLResponse:

@@ -17,7 +17,7 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence import views as evidence_views
@@ -151,7 +151,11 @@ async def sign_commitment(
     return _apply_page(request, session, principal, record_id, message=f"已签署信用修复承诺，承诺编码{c.code}。")
 
 
-@router.post("/console/my/repair/{record_id}", response_class=HTMLResponse)
+@router.post(
+    "/console/my/repair/{record_id}",
+    response_class=HTMLResponse,
+    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+)
 async def apply(
     request: Request, session: DbSession, settings: AppSettings, principal: Applicant, record_id: int
 ) -> HTMLResponse:

@@ -28,6 +28,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from xinyong.core.identifiers import mask_resident_ids
 from xinyong.core.policy import Departments, scope_of
 from xinyong.portal import service as portal_service
 from xinyong.reports import signing
@@ -198,6 +199,7 @@ def _add_details(session: Session, records: list[portal_service.PublicRecord]) -
             if value in (None, "", []) or disclosure_service.hidden_field(f.code, personal=f.personal):
                 continue
             text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+            text = mask_resident_ids(text)  # as on the portal: an ID number written into free text is masked
             shown.fields.append((f.name, shown.subject_name if f.code == name_field else text))
 
 
@@ -256,7 +258,7 @@ def gather(
         {
             "承诺编码": c.code,
             "承诺类型": c.commitment_type,
-            "承诺事由": c.reason,
+            "承诺事由": mask_resident_ids(c.reason or ""),
             "承诺作出日期": c.made_on.isoformat(),
             "承诺受理单位": c.accepting_unit,
             "履行状态": commitments_service.fulfilment_label(c),

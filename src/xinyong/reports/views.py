@@ -12,7 +12,7 @@ from xinyong.core import downloads
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
 from xinyong.portal import service as portal_service
 from xinyong.reports import service, signing
 from xinyong.reports.models import CreditReport
@@ -102,7 +102,7 @@ async def request_report(
             purpose_note=form.get("purpose_note"),
             requester=requester,
             secret=settings.signing_secret,
-            verify_base=str(request.base_url),
+            verify_base=settings.public_url,
         )
     except DomainError as exc:
         session.rollback()
@@ -217,7 +217,9 @@ def verify_page(
     return _verify_page(request, session, settings, result, {"number": number or "", "code": code or ""})
 
 
-@router.post("/portal/reports/verify", response_class=HTMLResponse)
+@router.post(
+    "/portal/reports/verify", response_class=HTMLResponse, dependencies=[accepts_upload(MAX_UPLOAD // 1048576 + 1)]
+)
 async def verify_upload(request: Request, session: DbSession, settings: AppSettings, _: Public) -> HTMLResponse:
     """Verification of an uploaded PDF: the platform's signature, unchanged since issue."""
     form = await request.form()

@@ -17,7 +17,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.errors import DomainError
 from xinyong.core.holidays import provisional_year
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, accepts_upload, requires
 from xinyong.subjects import service as subjects_service
 from xinyong.web.views import render
 
@@ -96,7 +96,7 @@ def calendar_page(
     )
 
 
-@router.post("/calendar/load", response_class=HTMLResponse)
+@router.post("/calendar/load", response_class=HTMLResponse, dependencies=[accepts_upload(5)])
 def calendar_load(
     request: Request,
     session: DbSession,
