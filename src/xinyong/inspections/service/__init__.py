@@ -1,0 +1,140 @@
+"""Random inspections (T16, with T9 and T14): the item list, the two libraries, plans, verifiable draws, results.
+
+One module per workflow; this package re-exports their public API, so ``service.X`` keeps working.
+"""
+
+from __future__ import annotations
+
+from xinyong.inspections.service._common import _list
+from xinyong.inspections.service.attachments import Upload
+from xinyong.inspections.service.drawing import (
+    Avoidance,
+    TeamDraw,
+    draw_plan,
+    draw_team,
+    inspector_line,
+    inspector_pool,
+    parse_seed_values,
+    refuse_assignment,
+    run_draw,
+    seeds_text,
+    stratum_sources,
+    task_key,
+    task_sources,
+)
+from xinyong.inspections.service.inspectors import (
+    INSPECTOR_FIELDS,
+    declare_conflict,
+    list_inspectors,
+    save_inspector,
+    set_inspector_active,
+)
+from xinyong.inspections.service.items import (
+    ITEM_FIELDS,
+    list_items,
+    load_shipped_items,
+    save_item,
+)
+from xinyong.inspections.service.plans import (
+    PLAN_FIELDS,
+    check_plan_access,
+    create_plan,
+    get_plan,
+    list_plans,
+    plan_by_code,
+)
+from xinyong.inspections.service.pool import (
+    Stratum,
+    build_strata,
+    current_pools,
+    library_rows,
+    pool_line,
+    publish_pool,
+    stratum_count,
+    subject_grades,
+)
+from xinyong.inspections.service.results import (
+    count_plan_tasks,
+    get_task,
+    inspector_for_user,
+    item_names,
+    legal_rep_of,
+    overdue_results,
+    plan_public,
+    plan_tasks,
+    publish_result,
+    published_results,
+    record_result,
+    targeted_tasks,
+    tasks_for_inspector,
+)
+from xinyong.inspections.service.rules import (
+    GRADES,
+    INSPECTION_ITEM,
+    InspectionRules,
+    ShippedItem,
+    ShippedItems,
+    load_rules,
+)
+from xinyong.inspections.service.targeted import create_targeted
+
+__all__ = [
+    "GRADES",
+    "INSPECTION_ITEM",
+    "INSPECTOR_FIELDS",
+    "ITEM_FIELDS",
+    "PLAN_FIELDS",
+    "Avoidance",
+    "InspectionRules",
+    "ShippedItem",
+    "ShippedItems",
+    "Stratum",
+    "TeamDraw",
+    "Upload",
+    "_list",
+    "build_strata",
+    "check_plan_access",
+    "count_plan_tasks",
+    "create_plan",
+    "create_targeted",
+    "current_pools",
+    "declare_conflict",
+    "draw_plan",
+    "draw_team",
+    "get_plan",
+    "get_task",
+    "inspector_for_user",
+    "inspector_line",
+    "inspector_pool",
+    "item_names",
+    "legal_rep_of",
+    "library_rows",
+    "list_inspectors",
+    "list_items",
+    "list_plans",
+    "load_rules",
+    "load_shipped_items",
+    "overdue_results",
+    "parse_seed_values",
+    "plan_by_code",
+    "plan_public",
+    "plan_tasks",
+    "pool_line",
+    "publish_pool",
+    "publish_result",
+    "published_results",
+    "record_result",
+    "refuse_assignment",
+    "run_draw",
+    "save_inspector",
+    "save_item",
+    "seeds_text",
+    "set_inspector_active",
+    "stratum_count",
+    "stratum_sources",
+    "subject_grades",
+    "targeted_tasks",
+    "task_key",
+    "task_sources",
+    "tasks_for_inspector",
+]
