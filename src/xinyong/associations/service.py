@@ -26,6 +26,7 @@ from xinyong.core import audit
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.core.datafiles import validation_problems
+from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import check_uscc
 from xinyong.disclosure import service as disclosure_service
@@ -112,9 +113,7 @@ def register(
 
 def link_user(session: Session, *, association_id: int, username: str, actor: Actor) -> None:
     """Let a user with the role `association` act for the association (a user serves one association)."""
-    association = session.get(Association, association_id)
-    if association is None:
-        raise NotFound("行业协会不存在。")
+    association = get_or_404(session, Association, association_id, "行业协会不存在。")
     user = session.execute(select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
     if user is None:
         raise ValidationFailed(f"用户名：用户“{username}”不存在")

@@ -23,7 +23,8 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import DomainError, NotFound, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.identifiers import mask_name
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure.models import JobRun
@@ -196,9 +197,7 @@ class WindowExplanation:
 
 def explain(session: Session, record_id: int) -> WindowExplanation:
     """Recompute the record's window with the rules engine and say which rule produced it and why."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise NotFound(f"信用记录{record_id}不存在。")
+    record = get_or_404(session, CreditRecord, record_id, f"信用记录{record_id}不存在。")
     item = session.get(CatalogItem, record.item_id)
     assert item is not None
     decision: disclosure_rules.PublicityDecision | None = None

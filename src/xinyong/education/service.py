@@ -17,7 +17,8 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import NotFound, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import ValidationFailed
 from xinyong.disclosure.rules import add_months
 from xinyong.education.models import CourseCompletion, CourseSession
 from xinyong.subjects.models import Department, Entity, Person
@@ -252,7 +253,5 @@ def recent_completions(session: Session, *, limit: int = 50) -> list[CourseCompl
 
 def get_session(session: Session, session_id: int) -> CourseSession:
     """A course session by id."""
-    row = session.get(CourseSession, session_id)
-    if row is None:
-        raise NotFound(f"培训场次{session_id}不存在。")
+    row = get_or_404(session, CourseSession, session_id, f"培训场次{session_id}不存在。")
     return row

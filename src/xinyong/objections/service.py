@@ -24,6 +24,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
+from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.evidence import service as evidence_service
@@ -100,9 +101,7 @@ def file_objection(
 ) -> Objection:
     """File an objection with its evidence (a description, files, or both); the record turns 异议中 at once.
     Nothing is written when anything is wrong."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise NotFound(f"信用记录{record_id}不存在。")
+    record = get_or_404(session, CreditRecord, record_id, f"信用记录{record_id}不存在。")
     if record.entity_id != entity_id:
         raise PermissionDenied("只能对关于本单位的信用记录提出异议，该记录的信息主体不是本单位。")
     _check_open(record)
@@ -323,9 +322,7 @@ def _notify(session: Session, objection: Objection, *, title: str, body: str, li
 
 def get_objection(session: Session, objection_id: int) -> Objection:
     """An objection by id."""
-    objection = session.get(Objection, objection_id)
-    if objection is None:
-        raise NotFound(f"异议申请{objection_id}不存在。")
+    objection = get_or_404(session, Objection, objection_id, f"异议申请{objection_id}不存在。")
     return objection
 
 

@@ -14,7 +14,8 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.commitments import service as commitments_service
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import DomainError, PermissionDenied, ValidationFailed
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
@@ -363,9 +364,7 @@ async def review_case(
     form = await form_fields(request)
     from xinyong.repair.models import RecheckCase
 
-    case = session.get(RecheckCase, case_id)
-    if case is None:
-        raise NotFound(f"复核案例{case_id}不存在。")
+    case = get_or_404(session, RecheckCase, case_id, f"复核案例{case_id}不存在。")
     draw_id = case.draw_id
     try:
         service.review_case(

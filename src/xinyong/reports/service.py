@@ -27,7 +27,8 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import Conflict, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.core.identifiers import mask_resident_ids
 from xinyong.core.policy import Departments, scope_of
 from xinyong.portal import service as portal_service
@@ -384,9 +385,7 @@ def issue_report(
     ``background``, a report printing more rows than the rules' ``background_rows`` is only stored as 生成中 (the
     caller queues ``render_pending`` after committing)."""
     rules = load_rules()
-    entity = session.get(Entity, entity_id)
-    if entity is None:
-        raise NotFound(f"市场主体{entity_id}不存在。")
+    entity = get_or_404(session, Entity, entity_id, f"市场主体{entity_id}不存在。")
     problems: list[dict[str, str]] = []
     if edition not in rules.editions:
         problems.append({"field": "edition", "reason": f"报告版本应为：{'、'.join(rules.editions.values())}"})
@@ -532,9 +531,7 @@ def render_pending(session: Session, *, report_id: int, secret: str) -> Rendered
     report = session.get(CreditReport, report_id)
     if report is None or report.status != PENDING or not report.pending_code:
         return None
-    entity = session.get(Entity, report.entity_id)
-    if entity is None:
-        raise NotFound(f"市场主体{report.entity_id}不存在。")
+    entity = get_or_404(session, Entity, report.entity_id, f"市场主体{report.entity_id}不存在。")
     gathered_at = get_clock().now()
     content = _content(session, report, entity, report.pending_code, secret=secret)
     return Rendered(report.id, gathered_at, signing.sign_pdf(secret, render_pdf(content)), content.summary())
@@ -603,9 +600,7 @@ def pending_ids(session: Session) -> list[int]:
 
 def get_report(session: Session, report_id: int) -> CreditReport:
     """A report by id."""
-    report = session.get(CreditReport, report_id)
-    if report is None:
-        raise NotFound(f"信用报告{report_id}不存在。")
+    report = get_or_404(session, CreditReport, report_id, f"信用报告{report_id}不存在。")
     return report
 
 
