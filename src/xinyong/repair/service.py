@@ -11,16 +11,13 @@ is published again for its maximum period and the false repair commitment is rec
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +30,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader
 from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
@@ -114,18 +111,12 @@ class RepairRules(_Strict):
         return next(code for code, form in self.forms.items() if not form.items)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> RepairRules:
-    """The shipped repair rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.repair").joinpath("data", "repair-rules.json").read_bytes())
-    try:
-        rules = RepairRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("信用修复规则文件有误：" + "；".join(problems), details=problems) from None
+def _check_rules(rules: RepairRules) -> None:
     if sum(1 for f in rules.forms.values() if not f.items) != 1:
         raise ValidationFailed("信用修复规则文件有误：forms 中须有且只有一种修复形式的 items 为空（其他失信信息）。")
-    return rules
+
+
+load_rules = shipped_loader("xinyong.repair", "repair-rules.json", RepairRules, "信用修复规则", check=_check_rules)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import segno
 from cryptography.hazmat.primitives import serialization
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +24,7 @@ from xinyong.commitments import service as commitments_service
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader
 from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.core.identifiers import mask_resident_ids
@@ -76,19 +74,18 @@ class ReportRules(_Strict):
     background_rows: int = Field(default=40, ge=0)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> ReportRules:
-    """The shipped report rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.reports").joinpath("data", "report-rules.json").read_bytes())
-    try:
-        rules = ReportRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("信用报告规则文件有误：" + "；".join(problems), details=problems) from None
+def _check_rules(rules: ReportRules) -> None:
     unknown = [p for p in rules.department_purposes if p not in rules.purposes]
     if unknown:
         raise ValidationFailed(f"信用报告规则文件有误：department_purposes 中的用途{'、'.join(unknown)}未定义。")
-    return rules
+
+
+_shipped_rules = shipped_loader("xinyong.reports", "report-rules.json", ReportRules, "信用报告规则", check=_check_rules)
+
+
+def load_rules() -> ReportRules:
+    """The shipped report rules, validated (a function of its own so that tests may replace it)."""
+    return _shipped_rules()
 
 
 def subject_grade(session: Session, entity_id: int) -> tuple[str, str] | None:
