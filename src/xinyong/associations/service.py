@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +23,8 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.core import audit
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader
+from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import check_uscc
 from xinyong.disclosure import service as disclosure_service
@@ -56,14 +55,7 @@ class AssociationRules(BaseModel):
     portal_years: int = Field(ge=0)
 
 
-def load_rules() -> AssociationRules:
-    """The shipped association rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.associations").joinpath("data", "association-rules.json").read_bytes())
-    try:
-        return AssociationRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("行业协会规则文件有误：" + "；".join(problems), details=problems) from None
+load_rules = shipped_loader("xinyong.associations", "association-rules.json", AssociationRules, "行业协会规则")
 
 
 def _audit(session: Session, actor: Actor, action: str, association_id: int, detail: dict[str, Any]) -> None:
@@ -112,9 +104,7 @@ def register(
 
 def link_user(session: Session, *, association_id: int, username: str, actor: Actor) -> None:
     """Let a user with the role `association` act for the association (a user serves one association)."""
-    association = session.get(Association, association_id)
-    if association is None:
-        raise NotFound("行业协会不存在。")
+    association = get_or_404(session, Association, association_id, "行业协会不存在。")
     user = session.execute(select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
     if user is None:
         raise ValidationFailed(f"用户名：用户“{username}”不存在")

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from xinyong.associations import service
 from xinyong.associations.models import Association
 from xinyong.core.errors import DomainError
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, accepts_upload, form_fields, requires
 from xinyong.subjects import service as subjects_service
@@ -59,32 +60,32 @@ def admin(request: Request, session: DbSession, _: Admin) -> HTMLResponse:
 async def register(request: Request, session: DbSession, principal: Admin) -> HTMLResponse:
     """Register an association."""
     form = await form_fields(request)
-    try:
-        row = service.register(
+    return form_action(
+        session,
+        lambda: service.register(
             session,
             uscc=form.get("uscc", ""),
             name=form.get("name", ""),
             supervising_department=form.get("department") or None,
             actor=principal.actor(),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _admin_page(request, session, error=exc.message, status=exc.status_code)
-    return _admin_page(request, session, message=f"已登记行业协会“{row.name}”。")
+        ),
+        done=lambda row: _admin_page(request, session, message=f"已登记行业协会“{row.name}”。"),
+        failed=lambda exc: _admin_page(request, session, error=exc.message, status=exc.status_code),
+    )
 
 
 @router.post("/console/associations/{association_id}/users", response_class=HTMLResponse)
 async def link_user(request: Request, association_id: int, session: DbSession, principal: Admin) -> HTMLResponse:
     """Link a user with the role 行业协会 to the association."""
     form = await form_fields(request)
-    try:
-        service.link_user(
+    return form_action(
+        session,
+        lambda: service.link_user(
             session, association_id=association_id, username=form.get("username", ""), actor=principal.actor()
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _admin_page(request, session, error=exc.message, status=exc.status_code)
-    return _admin_page(request, session, message=f"已关联账号“{form.get('username', '')}”。")
+        ),
+        done=lambda _user: _admin_page(request, session, message=f"已关联账号“{form.get('username', '')}”。"),
+        failed=lambda exc: _admin_page(request, session, error=exc.message, status=exc.status_code),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -144,27 +145,30 @@ async def add_member(request: Request, session: DbSession, principal: Manager) -
 async def import_members(request: Request, session: DbSession, principal: Manager, file: UploadFile) -> HTMLResponse:
     """Import members from a CSV file; nothing is written when any row is wrong."""
     association = service.association_of(session, principal.user_id)
-    try:
-        result = service.import_members(
-            session, association=association, content=await file.read(), actor=principal.actor()
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _members_page(request, session, association, error=exc.message, status=exc.status_code)
-    if result.errors:
+    content = await file.read()
+
+    def imported(result: service.ImportResult) -> HTMLResponse:
+        if result.errors:
+            return _members_page(
+                request,
+                session,
+                association,
+                error=f"导入未完成：{len(result.errors)}处错误，所有行均未导入，请改正后重新上传。",
+                errors=result.errors,
+                status=422,
+            )
         return _members_page(
             request,
             session,
             association,
-            error=f"导入未完成：{len(result.errors)}处错误，所有行均未导入，请改正后重新上传。",
-            errors=result.errors,
-            status=422,
+            message=f"导入完成：共{result.rows}行，新增会员{result.added}个，已是会员{result.already}个。",
         )
-    return _members_page(
-        request,
+
+    return form_action(
         session,
-        association,
-        message=f"导入完成：共{result.rows}行，新增会员{result.added}个，已是会员{result.already}个。",
+        lambda: service.import_members(session, association=association, content=content, actor=principal.actor()),
+        done=imported,
+        failed=lambda exc: _members_page(request, session, association, error=exc.message, status=exc.status_code),
     )
 
 
@@ -173,18 +177,18 @@ async def remove_member(request: Request, entity_id: int, session: DbSession, pr
     """Remove a member from the list."""
     association = service.association_of(session, principal.user_id)
     form = await form_fields(request)
-    try:
-        service.remove_member(
+    return form_action(
+        session,
+        lambda: service.remove_member(
             session,
             association=association,
             entity_id=entity_id,
             actor=principal.actor(),
             reason=form.get("reason", ""),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _members_page(request, session, association, error=exc.message, status=exc.status_code)
-    return _members_page(request, session, association, message="已移出会员名单。")
+        ),
+        done=lambda _removed: _members_page(request, session, association, message="已移出会员名单。"),
+        failed=lambda exc: _members_page(request, session, association, error=exc.message, status=exc.status_code),
+    )
 
 
 def _member_page(
@@ -226,13 +230,19 @@ async def record_info(request: Request, entity_id: int, session: DbSession, prin
     """Record a self-discipline commitment, a training or a self-discipline measure about a member."""
     association = service.association_of(session, principal.user_id)
     form = await form_fields(request)
-    try:
-        service.record_info(session, association=association, entity_id=entity_id, values=form, actor=principal.actor())
-    except DomainError as exc:
-        session.rollback()
+
+    def failed(exc: DomainError) -> HTMLResponse:
         if exc.status_code == 404:
-            raise
+            raise exc
         return _member_page(
             request, session, association, entity_id, error=exc.message, form=form, status=exc.status_code
         )
-    return _member_page(request, session, association, entity_id, message="已记录行业协会信息。")
+
+    return form_action(
+        session,
+        lambda: service.record_info(
+            session, association=association, entity_id=entity_id, values=form, actor=principal.actor()
+        ),
+        done=lambda _info: _member_page(request, session, association, entity_id, message="已记录行业协会信息。"),
+        failed=failed,
+    )

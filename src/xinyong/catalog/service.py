@@ -9,7 +9,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,7 +17,7 @@ from xinyong.catalog.schemas import CatalogueDoc, ItemSpec
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import json_content, validated
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
 from xinyong.subjects.models import Department
 
@@ -27,15 +26,7 @@ SHIPPED = ("catalogue-2026.1.json", "catalogue-2026.2.json")
 
 def parse_catalogue(content: bytes) -> CatalogueDoc:
     """Parse and check a catalogue file; every problem is reported in Chinese with its location."""
-    try:
-        raw = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"目录文件不是有效的UTF-8 JSON：{exc}") from None
-    try:
-        return CatalogueDoc.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("目录文件有误：" + "；".join(problems), details=problems) from None
+    return validated(json_content(content, "目录"), CatalogueDoc, "目录")
 
 
 def load_catalogue(session: Session, content: bytes, *, actor: Actor) -> tuple[CatalogVersion, bool]:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from xinyong.catalog import service
+from xinyong.catalog.models import CatalogVersion
 from xinyong.catalog.schemas import NATURE_LABELS, OPENNESS_LABELS, TYPE_LABELS
-from xinyong.core.errors import DomainError
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, accepts_upload, requires
 from xinyong.subjects import service as subjects_service
@@ -72,17 +73,20 @@ def load_version(
 ) -> HTMLResponse:
     """Publish a new catalogue version from an uploaded JSON file."""
     content = file.file.read(5_000_000)
-    try:
-        version, new = service.load_catalogue(session, content, actor=principal.actor())
-    except DomainError as exc:
-        session.rollback()
-        context = _context(session, None)
-        context["error"] = exc.message
+
+    def published(loaded: tuple[CatalogVersion, bool]) -> HTMLResponse:
+        version, new = loaded
+        context = _context(session, version.version)
+        context["message"] = (
+            f"已发布目录{version.version}版，自{version.effective_from.isoformat()}起生效。"
+            if new
+            else f"目录{version.version}版已存在且内容相同，未作改动。"
+        )
         return render(request, "console/catalog.html", context)
-    context = _context(session, version.version)
-    context["message"] = (
-        f"已发布目录{version.version}版，自{version.effective_from.isoformat()}起生效。"
-        if new
-        else f"目录{version.version}版已存在且内容相同，未作改动。"
+
+    return form_action(
+        session,
+        lambda: service.load_catalogue(session, content, actor=principal.actor()),
+        done=published,
+        failed=lambda exc: render(request, "console/catalog.html", {**_context(session, None), "error": exc.message}),
     )
-    return render(request, "console/catalog.html", context)

@@ -1,10 +1,61 @@
-"""Chinese error reports for reference-data files (catalogue, publicity rules) checked with pydantic."""
+"""Reference-data files (rules, catalogue, courses) shipped in a package's ``data/``: read, checked with pydantic,
+every problem reported in Chinese with its place."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+from xinyong.core.errors import ValidationFailed
+
+_Doc = TypeVar("_Doc", bound=BaseModel)
+
+
+def json_content(content: bytes, what: str) -> Any:
+    """An uploaded or shipped file's JSON (UTF-8, a BOM allowed); “{what}文件不是有效的UTF-8 JSON” otherwise."""
+    try:
+        return json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"{what}文件不是有效的UTF-8 JSON：{exc}") from None
+
+
+def read_shipped(package: str, name: str) -> Any:
+    """The JSON of ``data/<name>`` shipped in ``package`` (e.g. ``xinyong.repair``)."""
+    return json.loads(resources.files(package).joinpath("data", name).read_bytes())
+
+
+def validated(raw: Any, model: type[_Doc], what: str, *, strict: bool = False) -> _Doc:
+    """``raw`` checked against ``model``; a ValidationFailed “{what}文件有误：…” naming each problem's place.
+    ``strict`` validates in JSON mode with no coercion (a number written as a string is refused)."""
+    try:
+        if strict:
+            return model.model_validate_json(json.dumps(raw), strict=True)
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = validation_problems(raw, exc)
+        raise ValidationFailed(f"{what}文件有误：" + "；".join(problems), details=problems) from None
+
+
+def shipped_loader(
+    package: str, name: str, model: type[_Doc], what: str, *, check: Callable[[_Doc], None] | None = None
+) -> Callable[[], _Doc]:
+    """A loader of the file ``data/<name>`` shipped in ``package``: read once, validated against ``model`` (and by
+    ``check``, which raises ValidationFailed for what the model cannot say), then cached; ``cache_clear`` re-reads."""
+
+    @lru_cache(maxsize=1)
+    def load() -> _Doc:
+        doc = validated(read_shipped(package, name), model, what)
+        if check is not None:
+            check(doc)
+        return doc
+
+    load.__doc__ = f"The shipped {name}, validated (Chinese errors naming the place)."
+    return load
 
 
 def validation_problems(raw: Any, exc: ValidationError, *, limit: int = 10) -> list[str]:

@@ -286,3 +286,19 @@ def _connection(target: Session | Connection) -> Connection:
     if not target.in_transaction():
         target.begin()
     return target
+
+
+# The request boundary's look-up (kept at the end of the module, imports included, while the bulk helpers above move).
+from typing import TypeVar  # noqa: E402
+
+from xinyong.core.errors import NotFound  # noqa: E402
+
+_Row = TypeVar("_Row")
+
+
+def get_or_404(session: Session, model: type[_Row], ident: Any, message: str) -> _Row:
+    """The row of ``model`` with primary key ``ident``, or the domain NotFound (404) with the Chinese ``message``."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(message)
+    return row

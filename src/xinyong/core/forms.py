@@ -1,12 +1,35 @@
-"""Field-by-field checking of submitted form or JSON values: every error collected, raised together in Chinese."""
+"""Field-by-field checking of submitted form or JSON values (every error collected, raised together in Chinese), and
+the console form action that re-renders its page with the error."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from xinyong.core.errors import ValidationFailed
+from sqlalchemy.orm import Session
+
+from xinyong.core.errors import DomainError, ValidationFailed
+
+_Result = TypeVar("_Result")
+_Page = TypeVar("_Page")
+
+
+def form_action(
+    session: Session,
+    action: Callable[[], _Result],
+    *,
+    done: Callable[[_Result], _Page],
+    failed: Callable[[DomainError], _Page],
+) -> _Page:
+    """Run a console form's ``action``: its result goes to ``done`` (the page saying what was done); a DomainError
+    rolls back what the action wrote and goes to ``failed`` (the page again, showing the error in Chinese)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        session.rollback()
+        return failed(exc)
+    return done(result)
 
 
 class FieldErrors:

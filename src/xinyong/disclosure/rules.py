@@ -16,7 +16,6 @@ day itself. The record is shown up to and including ``max_end`` and leaves the p
 from __future__ import annotations
 
 import calendar
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,9 +25,9 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import json_content, validated
 from xinyong.core.errors import ValidationFailed
 
 __all__ = [
@@ -289,17 +288,10 @@ def _shipped() -> RegimeSet:
 
 
 def _parse(content: bytes) -> RegimeSet:
-    try:
-        raw = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"公示期限规则文件不是有效的UTF-8 JSON：{exc}") from None
+    raw = json_content(content, "公示期限规则")
     if not isinstance(raw, dict):
         raise ValidationFailed("公示期限规则文件有误：文件顶层应为对象")
-    try:
-        return RegimeSet.model_validate_json(json.dumps(raw), strict=True)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("公示期限规则文件有误：" + "；".join(problems), details=problems) from None
+    return validated(raw, RegimeSet, "公示期限规则", strict=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from importlib import resources
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Table, and_, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -22,8 +20,9 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
-from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import DomainError, NotFound, ValidationFailed
+from xinyong.core.datafiles import shipped_loader
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.identifiers import mask_name
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure.models import JobRun
@@ -87,30 +86,20 @@ class SectorRules(_Strict):
     rules: list[SectorRule]
 
 
-def _load(name: str, model: type[BaseModel], what: str) -> Any:
-    raw = json.loads(resources.files("xinyong.disclosure").joinpath("data", name).read_text("utf-8"))
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed(f"{what}文件有误：" + "；".join(problems), details=problems) from None
+display_rules = shipped_loader("xinyong.disclosure", "public-display.json", DisplayRules, "公开展示规则")
 
 
-@lru_cache(maxsize=1)
-def display_rules() -> DisplayRules:
-    """The shipped public display rules."""
-    return cast(DisplayRules, _load("public-display.json", DisplayRules, "公开展示规则"))
-
-
-@lru_cache(maxsize=1)
-def sector_rules() -> SectorRules:
-    """The shipped penalty sector rules (sectors checked against the publicity regimes)."""
-    found = cast(SectorRules, _load("penalty-sectors.json", SectorRules, "处罚领域识别规则"))
+def _check_sectors(found: SectorRules) -> None:
+    """The sectors must be those of the publicity regimes."""
     known = disclosure_rules.load_regimes().sectors
     unknown = [r.sector for r in found.rules if r.sector not in known]
     if unknown:
         raise ValidationFailed(f"处罚领域识别规则有误：领域代码{'、'.join(unknown)}未在公示期限规则中定义。")
-    return found
+
+
+sector_rules = shipped_loader(
+    "xinyong.disclosure", "penalty-sectors.json", SectorRules, "处罚领域识别规则", check=_check_sectors
+)
 
 
 def penalty_sector(fields: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -196,9 +185,7 @@ class WindowExplanation:
 
 def explain(session: Session, record_id: int) -> WindowExplanation:
     """Recompute the record's window with the rules engine and say which rule produced it and why."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise NotFound(f"信用记录{record_id}不存在。")
+    record = get_or_404(session, CreditRecord, record_id, f"信用记录{record_id}不存在。")
     item = session.get(CatalogItem, record.item_id)
     assert item is not None
     decision: disclosure_rules.PublicityDecision | None = None

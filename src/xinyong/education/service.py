@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
-from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import NotFound, ValidationFailed
+from xinyong.core.datafiles import json_content, validated
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import ValidationFailed
 from xinyong.disclosure.rules import add_months
 from xinyong.education.models import CourseCompletion, CourseSession
 from xinyong.subjects.models import Department, Entity, Person
@@ -64,15 +64,7 @@ class CourseList(BaseModel):
 
 def parse_courses(content: bytes) -> CourseList:
     """Parse and check a course list; every problem in Chinese with its place."""
-    try:
-        raw = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"课程目录文件不是有效的UTF-8 JSON：{exc}") from None
-    try:
-        doc = CourseList.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("课程目录文件有误：" + "；".join(problems), details=problems) from None
+    doc = validated(json_content(content, "课程目录"), CourseList, "课程目录")
     codes = [c.code for c in doc.courses]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
@@ -252,7 +244,5 @@ def recent_completions(session: Session, *, limit: int = 50) -> list[CourseCompl
 
 def get_session(session: Session, session_id: int) -> CourseSession:
     """A course session by id."""
-    row = session.get(CourseSession, session_id)
-    if row is None:
-        raise NotFound(f"培训场次{session_id}不存在。")
+    row = get_or_404(session, CourseSession, session_id, f"培训场次{session_id}不存在。")
     return row

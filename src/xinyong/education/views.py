@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, ValidationFailed
+from xinyong.core.errors import ValidationFailed
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, requires
 from xinyong.education import service
+from xinyong.education.models import CourseCompletion, CourseSession
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person
@@ -81,11 +83,12 @@ def education_page(request: Request, session: DbSession, principal: Manager) -> 
 async def add_session(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Schedule a course session for the department."""
     form = await request.form()
-    try:
+
+    def schedule() -> CourseSession:
         if principal.department_code is None:
             raise ValidationFailed("当前账号未归属任何部门，不能组织培训。")
         capacity = str(form.get("capacity") or "").strip()
-        row = service.create_session(
+        return service.create_session(
             session,
             course_code=str(form.get("course") or ""),
             department=subjects_service.department_by_code(session, principal.department_code),
@@ -94,10 +97,13 @@ async def add_session(request: Request, session: DbSession, principal: Manager) 
             capacity=int(capacity) if capacity.isdigit() else None,
             actor=principal.actor(),
         )
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, principal, error=exc.message)
-    return _page(request, session, principal, message=f"已登记培训场次{row.id}。")
+
+    return form_action(
+        session,
+        schedule,
+        done=lambda row: _page(request, session, principal, message=f"已登记培训场次{row.id}。"),
+        failed=lambda exc: _page(request, session, principal, error=exc.message),
+    )
 
 
 @router.post("/completions", response_class=HTMLResponse)
@@ -107,7 +113,8 @@ async def add_completion(
     """Record a completion for an entity (by USCC) or a person (by name and ID number)."""
     form = await request.form()
     cipher = get_cipher(settings.field_secret)
-    try:
+
+    def record() -> CourseCompletion:
         uscc = str(form.get("uscc") or "").strip()
         id_number = str(form.get("id_number") or "").strip()
         entity_id = person_id = None
@@ -126,7 +133,7 @@ async def add_completion(
         else:
             raise ValidationFailed("完成人：请填写市场主体的统一社会信用代码，或自然人的身份证号码。")
         session_text = str(form.get("session_id") or "").strip()
-        row = service.record_completion(
+        return service.record_completion(
             session,
             course_code=str(form.get("course") or ""),
             completed_on=_day(form.get("completed_on"), "完成日期"),
@@ -135,7 +142,10 @@ async def add_completion(
             session_id=int(session_text) if session_text.isdigit() else None,
             actor=principal.actor(),
         )
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, principal, error=exc.message)
-    return _page(request, session, principal, message=f"已登记完成，结业证明编号{row.certificate_no}。")
+
+    return form_action(
+        session,
+        record,
+        done=lambda row: _page(request, session, principal, message=f"已登记完成，结业证明编号{row.certificate_no}。"),
+        failed=lambda exc: _page(request, session, principal, error=exc.message),
+    )

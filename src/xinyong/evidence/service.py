@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, defer
 
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
-from xinyong.core.errors import NotFound, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import ValidationFailed
 from xinyong.evidence.models import EvidenceFile
 
 OBJECTION, REPAIR = "objection", "repair"
@@ -156,7 +157,5 @@ def files_by_owner(session: Session, *, owner_kind: str, owner_ids: list[int]) -
 
 def get_file(session: Session, file_id: int) -> EvidenceFile:
     """One file by id."""
-    row = session.get(EvidenceFile, file_id)
-    if row is None:
-        raise NotFound(f"证明材料文件{file_id}不存在。")
+    row = get_or_404(session, EvidenceFile, file_id, f"证明材料文件{file_id}不存在。")
     return row

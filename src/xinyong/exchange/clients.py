@@ -19,7 +19,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.db import Database
+from xinyong.core.db import Database, get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from xinyong.core.forms import FieldErrors, date_value
 from xinyong.core.identifiers import check_uscc
@@ -217,9 +217,7 @@ def record_authorisation(
 
 def revoke_authorisation(session: Session, *, authorisation_id: int, actor: Actor) -> SubjectAuthorisation:
     """Withdraw an authorisation at once (the subject may withdraw it at any time)."""
-    row = session.get(SubjectAuthorisation, authorisation_id)
-    if row is None:
-        raise NotFound(f"授权{authorisation_id}不存在。")
+    row = get_or_404(session, SubjectAuthorisation, authorisation_id, f"授权{authorisation_id}不存在。")
     if row.revoked_at is None:
         row.revoked_at = get_clock().now()
         audit(session, actor=actor, action="subject_authorisation.revoke", object_type="subject_authorisation",

@@ -17,20 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Table, Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.clock import to_china
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader, validated
 from xinyong.core.db import Database
 from xinyong.core.downloads import csv_text
-from xinyong.core.errors import ValidationFailed
 from xinyong.exchange.models import ExchangeOutbox
 from xinyong.lists import rules as list_rules
 from xinyong.lists.models import ListEntry, ListEvent
@@ -111,18 +109,10 @@ class ExchangeRules(_Strict):
 
 def parse_rules(raw: object) -> ExchangeRules:
     """Validate a rules file's content; Chinese errors name the place."""
-    try:
-        return ExchangeRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("信息报送规则文件有误：" + "；".join(problems), details=problems) from None
+    return validated(raw, ExchangeRules, "信息报送规则")
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> ExchangeRules:
-    """The shipped reporting rules, validated."""
-    raw = json.loads(resources.files("xinyong.exchange").joinpath("data", "exchange-rules.json").read_bytes())
-    return parse_rules(raw)
+load_rules = shipped_loader("xinyong.exchange", "exchange-rules.json", ExchangeRules, "信息报送规则")
 
 
 @dataclass

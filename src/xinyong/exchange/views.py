@@ -12,6 +12,7 @@ from sqlalchemy import select
 from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import neutralise_csv
 from xinyong.core.errors import DomainError, NotFound
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, form_fields, requires
 from xinyong.exchange import clients, feed, service
@@ -57,17 +58,17 @@ async def save_destination(request: Request, session: DbSession, principal: Mana
     values = {**form, "types": form.get("types") or []}
     if isinstance(values["types"], str):
         values["types"] = [values["types"]]
-    try:
-        dest = service.save_destination(
+    return form_action(
+        session,
+        lambda: service.save_destination(
             session,
             values=values,
             actor=principal.actor(),
             policy=service.DestinationPolicy.of(request.app.state.settings),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _index(request, session, error=exc.message, form=form)
-    return RedirectResponse(f"/console/exchange/destinations/{dest.code}", status_code=303)
+        ),
+        done=lambda dest: RedirectResponse(f"/console/exchange/destinations/{dest.code}", status_code=303),
+        failed=lambda exc: _index(request, session, error=exc.message, form=form),
+    )
 
 
 @router.get("/console/exchange/destinations/{code}", response_class=HTMLResponse)
@@ -190,12 +191,18 @@ def _values(form: dict[str, Any], key: str) -> list[str]:
 async def save_client(request: Request, session: DbSession, principal: Manager) -> HTMLResponse:
     """Register or change a client."""
     form = await form_fields(request, lists=True)
-    try:
-        row = clients.save_client(session, values={**form, "scopes": _values(form, "scopes")}, actor=principal.actor())
-    except DomainError as exc:
-        session.rollback()
-        return _clients_page(request, session, error=exc.message, status_code=422)
-    return _clients_page(request, session, message=f"接口调用方{row.code}已保存。")
+    return form_action(
+        session,
+        lambda: clients.save_client(
+            session, values={**form, "scopes": _values(form, "scopes")}, actor=principal.actor()
+        ),
+        done=lambda row: _clients_page(request, session, message=f"接口调用方{row.code}已保存。"),
+        failed=lambda exc: _clients_refused(request, session, exc),
+    )
+
+
+def _clients_refused(request: Request, session: DbSession, exc: DomainError) -> HTMLResponse:
+    return _clients_page(request, session, error=exc.message, status_code=422)
 
 
 @router.post("/console/exchange/clients/{code}/tokens", response_class=HTMLResponse)
@@ -203,18 +210,20 @@ async def issue_token(request: Request, session: DbSession, principal: Manager, 
     """Issue a token; it is shown once."""
     form = await form_fields(request, lists=True)
     days = str(form.get("expires_days") or "").strip()
-    try:
-        token, _row = clients.issue_token(
+    return form_action(
+        session,
+        lambda: clients.issue_token(
             session,
             client_code=code,
             scopes=_values(form, "scopes") or None,
             expires_days=int(days) if days.isdigit() else 0,
             actor=principal.actor(),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _clients_page(request, session, error=exc.message, status_code=422)
-    return _clients_page(request, session, token=token, message="令牌已签发，仅显示这一次，请妥善转交调用方。")
+        ),
+        done=lambda issued: _clients_page(
+            request, session, token=issued[0], message="令牌已签发，仅显示这一次，请妥善转交调用方。"
+        ),
+        failed=lambda exc: _clients_refused(request, session, exc),
+    )
 
 
 @router.post("/console/exchange/tokens/{token_id}/revoke", response_class=HTMLResponse)
@@ -232,17 +241,17 @@ async def record_authorisation(
 ) -> HTMLResponse:
     """Record a subject's signed authorisation of a client."""
     form = await form_fields(request, lists=True)
-    try:
-        clients.record_authorisation(
+    return form_action(
+        session,
+        lambda: clients.record_authorisation(
             session,
             values={**form, "scope": _values(form, "scope")},
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _clients_page(request, session, error=exc.message, status_code=422)
-    return _clients_page(request, session, message="主体授权已登记。")
+        ),
+        done=lambda _auth: _clients_page(request, session, message="主体授权已登记。"),
+        failed=lambda exc: _clients_refused(request, session, exc),
+    )
 
 
 @router.post("/console/exchange/authorisations/{auth_id}/revoke", response_class=HTMLResponse)

@@ -4,16 +4,13 @@ reasons; the applicant is notified and sees the history."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +20,8 @@ from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader
+from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.evidence import service as evidence_service
@@ -61,20 +59,16 @@ class ObjectionRules(BaseModel):
     outcomes: dict[str, str]
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> ObjectionRules:
-    """The shipped objection rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.objections").joinpath("data", "objection-rules.json").read_bytes())
-    try:
-        rules = ObjectionRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("异议处理规则文件有误：" + "；".join(problems), details=problems) from None
+def _check_rules(rules: ObjectionRules) -> None:
     if set(rules.outcomes) != {MAINTAIN, CORRECT, REVOKE}:
         raise ValidationFailed("异议处理规则文件有误：outcomes 须且只须包含 maintain、correct、revoke。")
     if rules.extended_working_days < rules.decide_working_days:
         raise ValidationFailed("异议处理规则文件有误：延长后的期限不能短于处理期限。")
-    return rules
+
+
+load_rules = shipped_loader(
+    "xinyong.objections", "objection-rules.json", ObjectionRules, "异议处理规则", check=_check_rules
+)
 
 
 def outcome_label(code: str | None) -> str:
@@ -100,9 +94,7 @@ def file_objection(
 ) -> Objection:
     """File an objection with its evidence (a description, files, or both); the record turns 异议中 at once.
     Nothing is written when anything is wrong."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise NotFound(f"信用记录{record_id}不存在。")
+    record = get_or_404(session, CreditRecord, record_id, f"信用记录{record_id}不存在。")
     if record.entity_id != entity_id:
         raise PermissionDenied("只能对关于本单位的信用记录提出异议，该记录的信息主体不是本单位。")
     _check_open(record)
@@ -323,9 +315,7 @@ def _notify(session: Session, objection: Objection, *, title: str, body: str, li
 
 def get_objection(session: Session, objection_id: int) -> Objection:
     """An objection by id."""
-    objection = session.get(Objection, objection_id)
-    if objection is None:
-        raise NotFound(f"异议申请{objection_id}不存在。")
+    objection = get_or_404(session, Objection, objection_id, f"异议申请{objection_id}不存在。")
     return objection
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, PermissionDenied
+from xinyong.core.errors import PermissionDenied
+from xinyong.core.forms import form_action
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, requires
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence import views as evidence_views
 from xinyong.objections import service
@@ -101,10 +102,11 @@ async def file(request: Request, session: DbSession, settings: AppSettings, prin
     form = await form_fields(request)
     files = await evidence_views.read_uploads(request, settings)
     raw = (form.get("record") or "").strip()
-    try:
+
+    def file_it() -> Objection:
         if not raw.isdigit():
             raise PermissionDenied("请选择要提出异议的信用记录。")
-        objection = service.file_objection(
+        return service.file_objection(
             session,
             record_id=int(raw),
             entity_id=entity.id,
@@ -114,20 +116,36 @@ async def file(request: Request, session: DbSession, settings: AppSettings, prin
             files=files,
             limits=evidence_views.limits(settings),
         )
-    except DomainError as exc:
-        session.rollback()
-        return _my_page(request, session, principal, error=exc.message, form=form)
-    return _my_page(
-        request,
+
+    return form_action(
         session,
-        principal,
-        message=f"异议已提交，编号{objection.number}；该信息已标注“异议处理中”，数据提供单位应于"
-        f"{objection.due_on.isoformat()}前核查处理。",
+        file_it,
+        done=lambda objection: _my_page(
+            request,
+            session,
+            principal,
+            message=f"异议已提交，编号{objection.number}；该信息已标注“异议处理中”，数据提供单位应于"
+            f"{objection.due_on.isoformat()}前核查处理。",
+        ),
+        failed=lambda exc: _my_page(request, session, principal, error=exc.message, form=form),
     )
 
 
 def _scope(principal: Principal) -> DepartmentScope:
     return department_scope(principal)
+
+
+def own_objection(session: DbSession, principal: CurrentPrincipal, objection_id: int) -> Objection:
+    """The objection of the path, when it concerns the caller's department's records (declared after the route's
+    permission, which FastAPI checks first)."""
+    objection = service.get_objection(session, objection_id)
+    scope = _scope(principal)
+    if not scope.allows(objection.department_id):
+        raise scope.refusal("只能处理对本部门报送信息提出的异议。")
+    return objection
+
+
+OwnObjection = Annotated[Objection, Depends(own_objection)]
 
 
 @router.get("/console/objections", response_class=HTMLResponse)
@@ -155,15 +173,11 @@ def _detail(
     request: Request,
     session: DbSession,
     principal: Principal,
-    objection_id: int,
+    objection: Objection,
     *,
     error: str | None = None,
     message: str | None = None,
 ) -> HTMLResponse:
-    objection = service.get_objection(session, objection_id)
-    scope = _scope(principal)
-    if not scope.allows(objection.department_id):
-        raise scope.refusal("只能处理对本部门报送信息提出的异议。")
     record = session.get(CreditRecord, objection.record_id)
     assert record is not None
     return render(
@@ -240,8 +254,9 @@ async def window_file(request: Request, session: DbSession, settings: AppSetting
     """File for a natural person whose ID card the clerk checked; a number not the record's subject is refused."""
     form = await form_fields(request)
     files = await evidence_views.read_uploads(request, settings)
-    try:
-        objection = service.file_at_window(
+    return form_action(
+        session,
+        lambda: service.file_at_window(
             session,
             document_number=form.get("document_number") or "",
             id_number=form.get("id_number") or "",
@@ -254,11 +269,10 @@ async def window_file(request: Request, session: DbSession, settings: AppSetting
             window_department_id=principal.department_id,
             files=files,
             limits=evidence_views.limits(settings),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _window_page(request, session, principal, error=exc.message, form=form)
-    return _window_page(request, session, principal, filed=objection)
+        ),
+        done=lambda objection: _window_page(request, session, principal, filed=objection),
+        failed=lambda exc: _window_page(request, session, principal, error=exc.message, form=form),
+    )
 
 
 @router.get("/console/objections/window/{objection_id}", response_class=HTMLResponse)
@@ -290,52 +304,51 @@ def _files(session: DbSession, objection: Objection) -> list[Any]:
 
 
 @router.get("/console/objections/{objection_id}", response_class=HTMLResponse)
-def detail(request: Request, session: DbSession, principal: Handler, objection_id: int) -> HTMLResponse:
+def detail(request: Request, session: DbSession, principal: Handler, objection: OwnObjection) -> HTMLResponse:
     """One objection: the record, the reasons and evidence, extension and decision forms."""
-    return _detail(request, session, principal, objection_id)
+    return _detail(request, session, principal, objection)
 
 
 @router.post("/console/objections/{objection_id}/extend", response_class=HTMLResponse)
-async def extend(request: Request, session: DbSession, principal: Handler, objection_id: int) -> HTMLResponse:
+async def extend(request: Request, session: DbSession, principal: Handler, objection: OwnObjection) -> HTMLResponse:
     """Extend the deadline once, with a reason."""
     form = await form_fields(request)
-    try:
-        o = service.extend(
+    return form_action(
+        session,
+        lambda: service.extend(
             session,
-            objection_id=objection_id,
+            objection_id=objection.id,
             reason=form.get("reason") or "",
             actor=principal.actor(),
             department_id=_scope(principal),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _detail(request, session, principal, objection_id, error=exc.message)
-    return _detail(request, session, principal, objection_id, message=f"已延期至{o.due_on.isoformat()}。")
+        ),
+        done=lambda o: _detail(request, session, principal, o, message=f"已延期至{o.due_on.isoformat()}。"),
+        failed=lambda exc: _detail(request, session, principal, objection, error=exc.message),
+    )
 
 
 @router.post("/console/objections/{objection_id}/decision", response_class=HTMLResponse)
 async def decide(
-    request: Request, session: DbSession, settings: AppSettings, principal: Decider, objection_id: int
+    request: Request, session: DbSession, settings: AppSettings, principal: Decider, objection: OwnObjection
 ) -> HTMLResponse:
     """维持 / 更正 / 撤销 with written reasons; the applicant is notified."""
     form = await form_fields(request)
     corrected = {k.removeprefix("f_"): v for k, v in form.items() if k.startswith("f_")}
-    objection = service.get_objection(session, objection_id)
     record = session.get(CreditRecord, objection.record_id)
     if record is not None:  # only fields the department actually changed count as the correction
         corrected = {k: v for k, v in corrected.items() if str(record.fields.get(k) or "") != v.strip()}
-    try:
-        o = service.decide(
+    return form_action(
+        session,
+        lambda: service.decide(
             session,
-            objection_id=objection_id,
+            objection_id=objection.id,
             outcome=form.get("outcome") or "",
             reason=form.get("reason") or "",
             actor=principal.actor(),
             department_id=_scope(principal),
             cipher=get_cipher(settings.field_secret),
             corrected_fields=corrected,
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _detail(request, session, principal, objection_id, error=exc.message)
-    return _detail(request, session, principal, objection_id, message=f"已办结：{service.outcome_label(o.outcome)}。")
+        ),
+        done=lambda o: _detail(request, session, principal, o, message=f"已办结：{service.outcome_label(o.outcome)}。"),
+        failed=lambda exc: _detail(request, session, principal, objection, error=exc.message),
+    )

@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.checks.models import ApprovalReport, CreditCheck
 from xinyong.core.clock import CHINA_TZ, get_clock
-from xinyong.core.datafiles import validation_problems
+from xinyong.core.datafiles import shipped_loader
 from xinyong.core.errors import ValidationFailed
 from xinyong.evaluation import service as evaluation_service
 from xinyong.evaluation.models import EarlyWarning, WarningRecipient
@@ -66,21 +65,23 @@ class WeightingFile(BaseModel):
     versions: list[Weighting] = Field(min_length=1)
 
 
-def load_weightings() -> list[Weighting]:
-    """Every shipped weighting version, checked (Chinese errors naming the place), oldest first."""
-    raw = json.loads(resources.files("xinyong.oversight").joinpath("data", "assessment-weights.json").read_bytes())
-    try:
-        doc = WeightingFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("考核权重文件有误：" + "；".join(problems), details=problems) from None
+def _check_weightings(doc: WeightingFile) -> None:
     for w in doc.versions:
         unknown = [i.key for i in w.indicators if i.key not in INDICATORS]
         if unknown:
             raise ValidationFailed(f"考核权重文件有误：版本{w.version}含有未知指标{'、'.join(unknown)}。")
         if sum(i.weight for i in w.indicators) != 100:
             raise ValidationFailed(f"考核权重文件有误：版本{w.version}的权重合计应为100。")
-    return sorted(doc.versions, key=lambda w: w.effective_from)
+
+
+_weighting_file = shipped_loader(
+    "xinyong.oversight", "assessment-weights.json", WeightingFile, "考核权重", check=_check_weightings
+)
+
+
+def load_weightings() -> list[Weighting]:
+    """Every shipped weighting version, checked (Chinese errors naming the place), oldest first."""
+    return sorted(_weighting_file().versions, key=lambda w: w.effective_from)
 
 
 def weighting_for(year: int) -> Weighting | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.core.errors import DomainError
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, form_fields, requires
 from xinyong.oversight import assessment, plan, service
@@ -91,8 +91,9 @@ def my_plan(request: Request, session: DbSession, principal: Reporter) -> HTMLRe
 async def report_progress(request: Request, code: str, session: DbSession, principal: Reporter) -> HTMLResponse:
     """Submit (or replace) this quarter's progress report on a task."""
     form = await form_fields(request)
-    try:
-        row = plan.submit_progress(
+    return form_action(
+        session,
+        lambda: plan.submit_progress(
             session,
             item_code=code,
             department_id=principal.department_id,
@@ -100,10 +101,9 @@ async def report_progress(request: Request, code: str, session: DbSession, princ
             progress=form.get("progress", ""),
             problems=form.get("problems"),
             actor=principal.actor(),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _my_page(
+        ),
+        done=lambda row: _my_page(request, session, principal, message=f"已报送计划任务{code}在{row.period}的进展。"),
+        failed=lambda exc: _my_page(
             request, session, principal, error=exc.message, form={**form, "code": code}, status_code=exc.status_code
-        )
-    return _my_page(request, session, principal, message=f"已报送计划任务{code}在{row.period}的进展。")
+        ),
+    )

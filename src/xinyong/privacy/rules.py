@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, time
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import ValidationFailed
+from xinyong.core.datafiles import read_shipped, validated
 
 RULES_FILE = "privacy-rules.json"
 
@@ -79,18 +76,12 @@ class RulesFile(BaseModel):
 
 def parse_rules(raw: object) -> list[PrivacyRules]:
     """Validate the file; a Chinese error naming each problem."""
-    try:
-        parsed = RulesFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("个人信息查询规则文件有误：" + "；".join(problems), details=problems) from None
-    return sorted(parsed.versions, key=lambda v: v.effective_from)
+    return sorted(validated(raw, RulesFile, "个人信息查询规则").versions, key=lambda v: v.effective_from)
 
 
 @lru_cache(maxsize=1)
 def _versions() -> tuple[PrivacyRules, ...]:
-    raw = json.loads(resources.files("xinyong.privacy").joinpath("data", RULES_FILE).read_bytes())
-    return tuple(parse_rules(raw))
+    return tuple(parse_rules(read_shipped("xinyong.privacy", RULES_FILE)))
 
 
 def rules_on(day: date) -> PrivacyRules:

@@ -19,7 +19,7 @@ from xinyong.core import audit
 from xinyong.core.audit import Actor
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock, to_china
-from xinyong.core.db import Prepared, Snapshot
+from xinyong.core.db import Prepared, Snapshot, get_or_404
 from xinyong.core.errors import DomainError, NotFound, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.privacy.models import PersonAuthorisation, PersonQuery
@@ -485,9 +485,7 @@ def registrations(session: Session, f: QueryFilter, *, limit: int = 500) -> list
 
 def flag(session: Session, *, query_id: int, note: str, actor: Actor) -> PersonQuery:
     """The auditor flags a registration as suspected misuse, with a note (audited)."""
-    row = session.get(PersonQuery, query_id)
-    if row is None:
-        raise NotFound(f"查询登记{query_id}不存在。")
+    row = get_or_404(session, PersonQuery, query_id, f"查询登记{query_id}不存在。")
     note = note.strip()
     if len(note) < PURPOSE_MIN:
         raise ValidationFailed(

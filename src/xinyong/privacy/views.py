@@ -12,9 +12,11 @@ from sqlalchemy import select
 from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, ValidationFailed
+from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
 from xinyong.privacy import service
+from xinyong.privacy.models import PersonAuthorisation
 from xinyong.privacy.rules import rules_on
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department, Person
@@ -180,9 +182,10 @@ async def record_authorisation(
 ) -> HTMLResponse:
     """Record a person's authorisation (uploaded letter or signed at the window), with scope and an end date."""
     values, content, file_name = await _form(request)
-    try:
+
+    def record() -> PersonAuthorisation:
         person = _person(session, settings, str(values.get("name", "")), str(values.get("id_number", "")))
-        auth = service.record_authorisation(
+        return service.record_authorisation(
             session,
             person=person,
             values=values,
@@ -191,15 +194,21 @@ async def record_authorisation(
             department_id=principal.department_id,
             actor=principal.actor(),
         )
-    except DomainError as exc:
-        session.rollback()
+
+    def refused(exc: DomainError) -> HTMLResponse:
         values.pop("id_number", None)  # the clear number is never echoed back into a page
         return _authorisations_page(request, session, principal, form=values, error=exc.message)
-    return _authorisations_page(
-        request,
+
+    return form_action(
         session,
-        principal,
-        message=f"已登记授权，授权编号{auth.id}（{auth.granted_on}至{auth.expires_on}）。查询时填写此编号。",
+        record,
+        done=lambda auth: _authorisations_page(
+            request,
+            session,
+            principal,
+            message=f"已登记授权，授权编号{auth.id}（{auth.granted_on}至{auth.expires_on}）。查询时填写此编号。",
+        ),
+        failed=refused,
     )
 
 

@@ -11,16 +11,13 @@ is published again for its maximum period and the false repair commitment is rec
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,8 +30,9 @@ from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.datafiles import shipped_loader
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
@@ -113,18 +111,12 @@ class RepairRules(_Strict):
         return next(code for code, form in self.forms.items() if not form.items)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> RepairRules:
-    """The shipped repair rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.repair").joinpath("data", "repair-rules.json").read_bytes())
-    try:
-        rules = RepairRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("信用修复规则文件有误：" + "；".join(problems), details=problems) from None
+def _check_rules(rules: RepairRules) -> None:
     if sum(1 for f in rules.forms.values() if not f.items) != 1:
         raise ValidationFailed("信用修复规则文件有误：forms 中须有且只有一种修复形式的 items 为空（其他失信信息）。")
-    return rules
+
+
+load_rules = shipped_loader("xinyong.repair", "repair-rules.json", RepairRules, "信用修复规则", check=_check_rules)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -289,12 +281,8 @@ def apply(
     """File a repair application with its evidence files; every unmet condition and every bad file is reported at
     once and nothing is written."""
     rules = load_rules()
-    record = session.get(CreditRecord, record_id)
-    entity = session.get(Entity, entity_id)
-    if record is None:
-        raise NotFound(f"信用记录{record_id}不存在。")
-    if entity is None:
-        raise NotFound(f"市场主体{entity_id}不存在。")
+    record = get_or_404(session, CreditRecord, record_id, f"信用记录{record_id}不存在。")
+    entity = get_or_404(session, Entity, entity_id, f"市场主体{entity_id}不存在。")
     reason, performance = (reason or "").strip(), (performance or "").strip()
     checks = eligibility(session, record=record, entity=entity, performance=performance)
     failed = [c for c in checks if not c.ok]
@@ -374,9 +362,7 @@ def apply(
 
 def get_application(session: Session, application_id: int) -> RepairApplication:
     """A repair application by id."""
-    app = session.get(RepairApplication, application_id)
-    if app is None:
-        raise NotFound(f"信用修复申请{application_id}不存在。")
+    app = get_or_404(session, RepairApplication, application_id, f"信用修复申请{application_id}不存在。")
     return app
 
 
@@ -611,9 +597,7 @@ def draws(session: Session, *, limit: int = 50) -> list[RecheckDraw]:
 
 def get_draw(session: Session, draw_id: int) -> RecheckDraw:
     """A re-check draw by id."""
-    draw = session.get(RecheckDraw, draw_id)
-    if draw is None:
-        raise NotFound(f"复核抽查{draw_id}不存在。")
+    draw = get_or_404(session, RecheckDraw, draw_id, f"复核抽查{draw_id}不存在。")
     return draw
 
 
@@ -628,9 +612,7 @@ def review_case(
 ) -> RecheckCase:
     """Record the re-check finding; revoking a wrong repair re-publishes the record for its maximum period and
     records the repair commitment as broken (false), which writes the breach into the entity's credit record."""
-    case = session.get(RecheckCase, case_id)
-    if case is None:
-        raise NotFound(f"复核案例{case_id}不存在。")
+    case = get_or_404(session, RecheckCase, case_id, f"复核案例{case_id}不存在。")
     if case.status != "pending":
         raise Conflict(f"该案例已复核（{RECHECK_LABELS[case.status]}），不能重复记录。")
     finding = (finding or "").strip()

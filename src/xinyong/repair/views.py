@@ -14,10 +14,12 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.commitments import service as commitments_service
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import get_cipher
-from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import PermissionDenied, ValidationFailed
+from xinyong.core.forms import form_action
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, requires
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence import views as evidence_views
@@ -26,6 +28,7 @@ from xinyong.objections import service as objections_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
 from xinyong.repair import service
+from xinyong.repair.models import RecheckCase, RecheckDraw, RepairApplication
 from xinyong.reports import service as reports_service
 from xinyong.subjects.models import Department, Entity
 from xinyong.web.views import render
@@ -38,11 +41,42 @@ Rechecker = Annotated[Principal, Depends(requires("repair.recheck"))]
 Stats = Annotated[Principal, Depends(requires("credit.stats"))]
 
 
-def _my_entity(session: DbSession, principal: Principal) -> Entity:
+# The dependencies below take the principal the route's permission already checked (FastAPI resolves a route's
+# parameters in order, and the permission is declared first).
+
+
+def my_entity(session: DbSession, principal: CurrentPrincipal) -> Entity:
+    """The market entity the signed-in account acts for."""
     entity = session.get(Entity, principal.entity_id) if principal.entity_id else None
     if entity is None:
         raise PermissionDenied("当前账号未关联市场主体，请联系信用办管理员关联后再办理。")
     return entity
+
+
+MyEntity = Annotated[Entity, Depends(my_entity)]
+
+
+def my_record(session: DbSession, entity: MyEntity, record_id: int) -> CreditRecord:
+    """The credit record of the path, when it is about the caller's entity."""
+    record = session.get(CreditRecord, record_id)
+    if record is None or record.entity_id != entity.id:
+        raise PermissionDenied("该信用记录不是关于本单位的，不能申请修复。")
+    return record
+
+
+MyRecord = Annotated[CreditRecord, Depends(my_record)]
+
+
+def own_application(session: DbSession, principal: CurrentPrincipal, application_id: int) -> RepairApplication:
+    """The application of the path, when the caller's department decides it."""
+    app = service.get_application(session, application_id)
+    scope = _dept_scope(principal)
+    if not scope.allows(app.department_id):
+        raise scope.refusal("只能审核本部门认定信息的修复申请。")
+    return app
+
+
+OwnApplication = Annotated[RepairApplication, Depends(own_application)]
 
 
 def _common(session: DbSession) -> dict[str, Any]:
@@ -61,9 +95,8 @@ def _common(session: DbSession) -> dict[str, Any]:
 
 
 @router.get("/console/my/repair", response_class=HTMLResponse)
-def my_repair(request: Request, session: DbSession, principal: Applicant) -> HTMLResponse:
+def my_repair(request: Request, session: DbSession, principal: Applicant, entity: MyEntity) -> HTMLResponse:
     """The entity's negative records it may apply to repair, and its applications."""
-    entity = _my_entity(session, principal)
     apps = service.applications(session, entity_id=entity.id)
     return render(
         request,
@@ -84,17 +117,13 @@ def my_repair(request: Request, session: DbSession, principal: Applicant) -> HTM
 def _apply_page(
     request: Request,
     session: DbSession,
-    principal: Principal,
-    record_id: int,
+    entity: Entity,
+    record: CreditRecord,
     *,
     error: str | None = None,
     message: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    entity = _my_entity(session, principal)
-    record = session.get(CreditRecord, record_id)
-    if record is None or record.entity_id != entity.id:
-        raise PermissionDenied("该信用记录不是关于本单位的，不能申请修复。")
     form = form or {}
     checks = service.eligibility(session, record=record, entity=entity, performance=form.get("performance") or "")
     course = service.load_rules().required_course.code
@@ -120,35 +149,41 @@ def _apply_page(
 
 
 @router.get("/console/my/repair/{record_id}", response_class=HTMLResponse)
-def apply_page(request: Request, session: DbSession, principal: Applicant, record_id: int) -> HTMLResponse:
+def apply_page(
+    request: Request, session: DbSession, principal: Applicant, entity: MyEntity, record: MyRecord
+) -> HTMLResponse:
     """The eligibility checks for one record and the application form."""
-    return _apply_page(request, session, principal, record_id)
+    return _apply_page(request, session, entity, record)
 
 
 @router.post("/console/my/repair/{record_id}/commitment", response_class=HTMLResponse)
 async def sign_commitment(
-    request: Request, session: DbSession, settings: AppSettings, principal: Applicant, record_id: int
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Applicant,
+    entity: MyEntity,
+    record: MyRecord,
 ) -> HTMLResponse:
     """The entity signs the 信用修复型 commitment for the record online."""
-    entity = _my_entity(session, principal)
     form = await form_fields(request)
     if not form.get("agree"):
         return _apply_page(
-            request, session, principal, record_id, error="请阅读信用修复承诺书并勾选“本单位作出上述承诺”后再提交。"
+            request, session, entity, record, error="请阅读信用修复承诺书并勾选“本单位作出上述承诺”后再提交。"
         )
-    try:
-        c = service.sign_repair_commitment(
+    return form_action(
+        session,
+        lambda: service.sign_repair_commitment(
             session,
-            record_id=record_id,
+            record_id=record.id,
             entity=entity,
             legal_rep=form.get("legal_rep") or "",
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _apply_page(request, session, principal, record_id, error=exc.message)
-    return _apply_page(request, session, principal, record_id, message=f"已签署信用修复承诺，承诺编码{c.code}。")
+        ),
+        done=lambda c: _apply_page(request, session, entity, record, message=f"已签署信用修复承诺，承诺编码{c.code}。"),
+        failed=lambda exc: _apply_page(request, session, entity, record, error=exc.message),
+    )
 
 
 @router.post(
@@ -157,32 +192,36 @@ async def sign_commitment(
     dependencies=[accepts_upload(evidence_views.request_limit_mb)],
 )
 async def apply(
-    request: Request, session: DbSession, settings: AppSettings, principal: Applicant, record_id: int
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Applicant,
+    entity: MyEntity,
+    record: MyRecord,
 ) -> HTMLResponse:
     """File the application with its evidence files (refused with every unmet condition and bad file)."""
-    entity = _my_entity(session, principal)
     form = await form_fields(request)
     files = await evidence_views.read_uploads(request, settings)
-    try:
-        app = service.apply(
+    return form_action(
+        session,
+        lambda: service.apply(
             session,
-            record_id=record_id,
+            record_id=record.id,
             entity_id=entity.id,
             reason=form.get("reason") or "",
             performance=form.get("performance") or "",
             actor=principal.actor(),
             files=files,
             limits=evidence_views.limits(settings),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _apply_page(request, session, principal, record_id, error=exc.message, form=form)
-    return _apply_page(
-        request,
-        session,
-        principal,
-        record_id,
-        message=f"修复申请已提交，申请编号{app.number}；认定部门应于{app.due_on.isoformat()}前作出决定。",
+        ),
+        done=lambda app: _apply_page(
+            request,
+            session,
+            entity,
+            record,
+            message=f"修复申请已提交，申请编号{app.number}；认定部门应于{app.due_on.isoformat()}前作出决定。",
+        ),
+        failed=lambda exc: _apply_page(request, session, entity, record, error=exc.message, form=form),
     )
 
 
@@ -217,16 +256,11 @@ def review_list(request: Request, session: DbSession, principal: Reviewer) -> HT
 def _review_page(
     request: Request,
     session: DbSession,
-    principal: Principal,
-    application_id: int,
+    app: RepairApplication,
     *,
     error: str | None = None,
     message: str | None = None,
 ) -> HTMLResponse:
-    app = service.get_application(session, application_id)
-    scope = _dept_scope(principal)
-    if not scope.allows(app.department_id):
-        raise scope.refusal("只能审核本部门认定信息的修复申请。")
     return render(
         request,
         "repair/review.html",
@@ -245,29 +279,29 @@ def _review_page(
 
 
 @router.get("/console/repair/{application_id:int}", response_class=HTMLResponse)
-def review_page(request: Request, session: DbSession, principal: Reviewer, application_id: int) -> HTMLResponse:
+def review_page(request: Request, session: DbSession, principal: Reviewer, app: OwnApplication) -> HTMLResponse:
     """One application with its checks, record and commitment, and the decision form."""
-    return _review_page(request, session, principal, application_id)
+    return _review_page(request, session, app)
 
 
 @router.post("/console/repair/{application_id:int}/decision", response_class=HTMLResponse)
-async def decide(request: Request, session: DbSession, principal: Reviewer, application_id: int) -> HTMLResponse:
+async def decide(request: Request, session: DbSession, principal: Reviewer, app: OwnApplication) -> HTMLResponse:
     """Approve (the record becomes 已修复) or refuse with reasons."""
     form = await form_fields(request)
-    try:
-        app = service.decide(
+    return form_action(
+        session,
+        lambda: service.decide(
             session,
-            application_id=application_id,
+            application_id=app.id,
             approve=form.get("decision") == "approve",
             note=form.get("note") or "",
             actor=principal.actor(),
             department_id=_dept_scope(principal),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _review_page(request, session, principal, application_id, error=exc.message)
-    return _review_page(
-        request, session, principal, application_id, message=f"已作出决定：{service.STATUS_LABELS[app.status]}。"
+        ),
+        done=lambda decided: _review_page(
+            request, session, decided, message=f"已作出决定：{service.STATUS_LABELS[decided.status]}。"
+        ),
+        failed=lambda exc: _review_page(request, session, app, error=exc.message),
     )
 
 
@@ -303,11 +337,12 @@ def rechecks(request: Request, session: DbSession, principal: Rechecker, error: 
 async def draw(request: Request, session: DbSession, principal: Rechecker) -> HTMLResponse:
     """Draw a verifiable random sample of repaired cases."""
     form = await form_fields(request)
-    try:
+
+    def draw_it() -> RecheckDraw:
         rate = form.get("rate_percent") or ""
         if not rate.strip().isdigit():
             raise ValidationFailed("抽查比例：应为1至100之间的整数（百分比）。")
-        d = service.draw_recheck(
+        return service.draw_recheck(
             session,
             period_from=_parse_day(form.get("period_from"), "起始日期"),
             period_to=_parse_day(form.get("period_to"), "截止日期"),
@@ -315,15 +350,20 @@ async def draw(request: Request, session: DbSession, principal: Rechecker) -> HT
             seed=form.get("seed") or "",
             actor=principal.actor(),
         )
-    except DomainError as exc:
-        session.rollback()
-        return render(
+
+    return form_action(
+        session,
+        draw_it,
+        done=lambda d: _draw_page(
+            request, session, d.id, message=f"已抽取{len(d.selected)}个案例（共{len(d.pool)}个）。"
+        ),
+        failed=lambda exc: render(
             request,
             "repair/rechecks.html",
             {**_common(session), "draws": service.draws(session), "form": form, "error": exc.message},
             status_code=422,
-        )
-    return _draw_page(request, session, d.id, message=f"已抽取{len(d.selected)}个案例（共{len(d.pool)}个）。")
+        ),
+    )
 
 
 def _draw_page(
@@ -361,25 +401,21 @@ async def review_case(
 ) -> HTMLResponse:
     """Record a re-check finding (confirm, or revoke a wrong repair)."""
     form = await form_fields(request)
-    from xinyong.repair.models import RecheckCase
-
-    case = session.get(RecheckCase, case_id)
-    if case is None:
-        raise NotFound(f"复核案例{case_id}不存在。")
+    case = get_or_404(session, RecheckCase, case_id, f"复核案例{case_id}不存在。")
     draw_id = case.draw_id
-    try:
-        service.review_case(
+    return form_action(
+        session,
+        lambda: service.review_case(
             session,
             case_id=case_id,
             revoke=form.get("outcome") == "revoke",
             finding=form.get("finding") or "",
             actor=principal.actor(),
             cipher=get_cipher(settings.field_secret),
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _draw_page(request, session, draw_id, error=exc.message)
-    return _draw_page(request, session, draw_id, message="复核结果已记录。")
+        ),
+        done=lambda _case: _draw_page(request, session, draw_id, message="复核结果已记录。"),
+        failed=lambda exc: _draw_page(request, session, draw_id, error=exc.message),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -407,9 +443,11 @@ def stats(request: Request, session: DbSession, principal: Stats) -> HTMLRespons
 
 @router.get("/console/my/notices", response_class=HTMLResponse)
 def my_notices(
-    request: Request, session: DbSession, principal: Annotated[Principal, Depends(requires("notices.read"))]
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(requires("notices.read"))],
+    entity: MyEntity,
 ) -> HTMLResponse:
     """The entity's notices: outcomes of its repair applications and objections, extensions, revocations."""
-    entity = _my_entity(session, principal)
     items = notices.notices_for(session, entity_id=entity.id)
     return render(request, "repair/notices.html", {"notices": items, "entity": entity})

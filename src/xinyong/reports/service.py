@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import segno
 from cryptography.hazmat.primitives import serialization
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,8 +24,9 @@ from xinyong.commitments import service as commitments_service
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
-from xinyong.core.datafiles import validation_problems
-from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from xinyong.core.datafiles import shipped_loader
+from xinyong.core.db import get_or_404
+from xinyong.core.errors import Conflict, PermissionDenied, ServiceUnavailable, ValidationFailed
 from xinyong.core.identifiers import mask_resident_ids
 from xinyong.core.policy import Departments, scope_of
 from xinyong.portal import service as portal_service
@@ -75,19 +74,18 @@ class ReportRules(_Strict):
     background_rows: int = Field(default=40, ge=0)
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> ReportRules:
-    """The shipped report rules, validated (Chinese errors naming the place)."""
-    raw = json.loads(resources.files("xinyong.reports").joinpath("data", "report-rules.json").read_bytes())
-    try:
-        rules = ReportRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(raw, exc)
-        raise ValidationFailed("信用报告规则文件有误：" + "；".join(problems), details=problems) from None
+def _check_rules(rules: ReportRules) -> None:
     unknown = [p for p in rules.department_purposes if p not in rules.purposes]
     if unknown:
         raise ValidationFailed(f"信用报告规则文件有误：department_purposes 中的用途{'、'.join(unknown)}未定义。")
-    return rules
+
+
+_shipped_rules = shipped_loader("xinyong.reports", "report-rules.json", ReportRules, "信用报告规则", check=_check_rules)
+
+
+def load_rules() -> ReportRules:
+    """The shipped report rules, validated (a function of its own so that tests may replace it)."""
+    return _shipped_rules()
 
 
 def subject_grade(session: Session, entity_id: int) -> tuple[str, str] | None:
@@ -384,9 +382,7 @@ def issue_report(
     ``background``, a report printing more rows than the rules' ``background_rows`` is only stored as 生成中 (the
     caller queues ``render_pending`` after committing)."""
     rules = load_rules()
-    entity = session.get(Entity, entity_id)
-    if entity is None:
-        raise NotFound(f"市场主体{entity_id}不存在。")
+    entity = get_or_404(session, Entity, entity_id, f"市场主体{entity_id}不存在。")
     problems: list[dict[str, str]] = []
     if edition not in rules.editions:
         problems.append({"field": "edition", "reason": f"报告版本应为：{'、'.join(rules.editions.values())}"})
@@ -532,9 +528,7 @@ def render_pending(session: Session, *, report_id: int, secret: str) -> Rendered
     report = session.get(CreditReport, report_id)
     if report is None or report.status != PENDING or not report.pending_code:
         return None
-    entity = session.get(Entity, report.entity_id)
-    if entity is None:
-        raise NotFound(f"市场主体{report.entity_id}不存在。")
+    entity = get_or_404(session, Entity, report.entity_id, f"市场主体{report.entity_id}不存在。")
     gathered_at = get_clock().now()
     content = _content(session, report, entity, report.pending_code, secret=secret)
     return Rendered(report.id, gathered_at, signing.sign_pdf(secret, render_pdf(content)), content.summary())
@@ -603,9 +597,7 @@ def pending_ids(session: Session) -> list[int]:
 
 def get_report(session: Session, report_id: int) -> CreditReport:
     """A report by id."""
-    report = session.get(CreditReport, report_id)
-    if report is None:
-        raise NotFound(f"信用报告{report_id}不存在。")
+    report = get_or_404(session, CreditReport, report_id, f"信用报告{report_id}不存在。")
     return report
 
 
