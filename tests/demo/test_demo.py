@@ -30,6 +30,9 @@ from xinyong.core.db import Database
 from xinyong.core.identifiers import mask_id_number, org_code_check_char, validate_uscc
 from xinyong.core.security import hash_password
 from xinyong.demo import service as demo
+from xinyong.demo.service import orchestration as demo_orchestration
+from xinyong.demo.service import worker as demo_worker
+from xinyong.demo.service import writer as demo_writer
 from xinyong.subjects.models import Department, Entity, Person, Relation
 
 SECRET = "test-secret-demo-0123456789-abcdefghijklmnop"
@@ -265,7 +268,7 @@ def test_same_seed_gives_the_same_city_in_process_and_in_a_worker(
     tmp_path: Path, sqlite_template: Path, fast_hashing: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def first_codes(parallel: bool, seed: int) -> list[tuple[str | None, str]]:
-        monkeypatch.setattr(demo, "PARALLEL_MIN_ENTITIES", 1 if parallel else 10**9)
+        monkeypatch.setattr(demo_orchestration, "PARALLEL_MIN_ENTITIES", 1 if parallel else 10**9)
         with fresh_database(sqlite_template, tmp_path) as db:
             demo.generate(db, entities=300, secret_key=SECRET, seed=seed)
             return [(e.uscc, e.name) for e in _entities(db)[:10]]
@@ -278,9 +281,9 @@ def test_same_seed_gives_the_same_city_in_process_and_in_a_worker(
 def test_a_failed_run_keeps_and_audits_only_the_committed_chunks(
     tmp_path: Path, sqlite_template: Path, fast_hashing: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo, "CHUNK", 100)
-    monkeypatch.setattr(demo, "TX_CHUNKS", 1)
-    real_write = demo._write_chunk
+    monkeypatch.setattr(demo_writer, "CHUNK", 100)
+    monkeypatch.setattr(demo_writer, "TX_CHUNKS", 1)
+    real_write = demo_writer._write_chunk
     calls = itertools.count(1)
 
     def failing_write(*args: object) -> None:
@@ -288,7 +291,7 @@ def test_a_failed_run_keeps_and_audits_only_the_committed_chunks(
             raise OSError("disk full")
         real_write(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(demo, "_write_chunk", failing_write)
+    monkeypatch.setattr(demo_writer, "_write_chunk", failing_write)
     with fresh_database(sqlite_template, tmp_path) as db:
         with pytest.raises(OSError, match="disk full"):
             demo.generate(db, entities=500, secret_key=SECRET)
@@ -303,7 +306,7 @@ def test_a_failed_run_keeps_and_audits_only_the_committed_chunks(
 
 def test_a_failing_worker_is_reported() -> None:
     with pytest.raises(RuntimeError, match="子进程出错"):
-        list(demo._produce_in_worker({"seed": 1}, [10], (1, 1, 1)))
+        list(demo_worker.produce_in_worker({"seed": 1}, [10], (1, 1, 1)))
 
 
 def test_refuses_a_negative_count(tmp_path: Path) -> None:
