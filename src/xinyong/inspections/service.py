@@ -25,6 +25,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
+from xinyong.core.db import bind_value, raw_insert
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.forms import FieldErrors as _Errors
 from xinyong.core.forms import text_value as _text
@@ -43,7 +44,6 @@ from xinyong.inspections.models import (
 )
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
-from xinyong.records.service import bind_value, raw_insert
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department, Domain, Entity
 
