@@ -21,7 +21,7 @@ from tests.evaluation.support import ACTOR, action, code, entity
 from xinyong.core.clock import FixedClock
 from xinyong.core.db import Database
 from xinyong.demo import service as demo
-from xinyong.evaluation import engine, service
+from xinyong.evaluation import engine, repository, service
 from xinyong.records.models import CreditRecord
 from xinyong.records.outcome import OUTCOME_FIELDS, OUTCOME_MAX, covers, outcome_of
 
@@ -65,7 +65,7 @@ def test_the_shipped_model_reads_no_json_and_scores_from_the_column(session: Ses
     _row, doc = service.model_in_force(session)
     dialect = session.get_bind().dialect
     for restricted in (False, True):
-        select_, _dates = engine.scoring_select(doc, dialect.name, restricted)
+        select_, _dates = repository.scoring_select(doc, dialect.name, restricted)
         sql = str(select_.compile(dialect=dialect))
         assert "outcome" in sql and "JCJG" not in sql and "CLJG" not in sql and "LXZT" not in sql
     service.evaluate_all(session, actor=ACTOR)

@@ -278,7 +278,7 @@ def test_a_check_on_an_id_number_reads_list_entries_and_bans_by_index_when_most_
     from sqlalchemy import insert, text
     from tests.conftest import initialise
 
-    from xinyong.checks import service
+    from xinyong.checks import repository
     from xinyong.lists.models import Ban, ListEntry
 
     url = f"sqlite:///{tmp_path / 'plan.db'}"
@@ -329,8 +329,8 @@ def test_a_check_on_an_id_number_reads_list_entries_and_bans_by_index_when_most_
     with db.write_engine.begin() as conn:
         conn.execute(text("ANALYZE"))
         for prepared, index in (
-            (service._ENTRIES_OF_PERSON, "ix_list_entry_person_status"),
-            (service._BANS_OF_PERSON, "ix_list_ban_person"),
+            (repository._ENTRIES_OF_PERSON, "ix_list_entry_person_status"),
+            (repository._BANS_OF_PERSON, "ix_list_ban_person"),
         ):
             sql = prepared.stmt.compile(dialect=conn.dialect)
             params = [sql.binds[n].value if sql.binds[n].value is not None else 1 for n in sql.positiontup]

@@ -10,24 +10,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from xinyong.checks import repository
 from xinyong.checks.models import ApprovalReport, CreditCheck
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
 from xinyong.core.crypto import FieldCipher
-from xinyong.core.db import Prepared, Snapshot
+from xinyong.core.db import Snapshot
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
 from xinyong.core.policy import Departments, scope_of
 from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
-from xinyong.lists.models import Ban, ListEntry
 from xinyong.lists.rules import Measure, load_rules
-from xinyong.subjects.models import Department, Entity, Person
+from xinyong.subjects.models import Department
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
 GradeProvider = Callable[[Any, int], GradeInfo | None]  # (session or connection, entity id)
@@ -45,14 +45,14 @@ def subject_grade(session: Session | Connection | Snapshot, entity_id: int) -> G
     """
     if isinstance(session, Session):
         session = session.connection()
-    current = _GRADE.first(session, {"id": entity_id})
+    current = repository.current_grade(session, entity_id)
     if current is None:
         return None
     return {
         "overall": current.overall_grade,
         "public": current.grade,
         "model": current.model_version,
-        "domains": {r.domain_code: r.grade for r in _DOMAIN_GRADES.rows(session, {"id": entity_id})},
+        "domains": {r.domain_code: r.grade for r in repository.domain_grades(session, entity_id)},
     }
 
 
@@ -98,91 +98,6 @@ def measure_json(m: Measure) -> dict[str, Any]:
     }
 
 
-# The check is on every approval's path: its queries are compiled once and run on the unit of work's own DBAPI
-# connection (``Prepared``), returning plain rows, not ORM objects.
-_ENTITY = Prepared(select(Entity.id, Entity.name, Entity.uscc).where(Entity.uscc == bindparam("code")))
-_PERSON = Prepared(
-    select(Person.id, Person.name, Person.id_masked).where(
-        Person.id_type == "身份证", Person.id_index == bindparam("index")
-    )
-)
-_ENTRY_COLUMNS = (
-    ListEntry.list_type,
-    ListEntry.domain,
-    ListEntry.reason,
-    ListEntry.legal_basis,
-    ListEntry.document_number,
-    Department.name,
-    ListEntry.published_on,
-    ListEntry.ends_on,
-    ListEntry.parent_id,
-    ListEntry.extra,
-)
-_ENTRY_FILTER = (
-    ListEntry.status == "published",
-    ListEntry.published_on <= bindparam("today"),
-    or_(ListEntry.ends_on.is_(None), ListEntry.ends_on >= bindparam("today")),
-)
-
-
-def _entries_of(subject: Any) -> Prepared:
-    """A subject's list entries in force (``subject``: the entity or the person column), newest first."""
-    return Prepared(
-        select(*_ENTRY_COLUMNS)
-        .join(Department, Department.id == ListEntry.department_id)
-        .where(subject == bindparam("sid"), *_ENTRY_FILTER)
-        .order_by(ListEntry.published_on.desc())
-    )
-
-
-_ENTRIES_OF_ENTITY, _ENTRIES_OF_PERSON = _entries_of(ListEntry.entity_id), _entries_of(ListEntry.person_id)
-_BAN_COLUMNS = (
-    Ban.id,
-    Ban.subject_name,
-    Ban.scope,
-    Ban.domain,
-    Ban.content,
-    Ban.basis,
-    Ban.document_number,
-    Department.name.label("department"),
-    Ban.starts_on,
-    Ban.ends_on,
-    Ban.revoked_on,  # always NULL here (bans in force): read so that the check shows a ban as the API does
-)
-_BAN_FILTER = (
-    Ban.starts_on <= bindparam("today"),
-    or_(Ban.ends_on.is_(None), Ban.ends_on >= bindparam("today")),
-    Ban.revoked_on.is_(None),
-)
-
-
-def _bans_of(subject: Any) -> Prepared:
-    """A subject's bans in force (``subject``: the entity or the person column), newest first."""
-    return Prepared(
-        select(*_BAN_COLUMNS)
-        .outerjoin(Department, Department.id == Ban.department_id)
-        .where(subject == bindparam("sid"), *_BAN_FILTER)
-        .order_by(Ban.starts_on.desc())
-    )
-
-
-_BANS_OF_ENTITY, _BANS_OF_PERSON = _bans_of(Ban.entity_id), _bans_of(Ban.person_id)
-_DEPARTMENT_CODE = Prepared(select(Department.code).where(Department.id == bindparam("id")))
-
-
-def _grade_queries() -> tuple[Prepared, Prepared]:
-    from xinyong.evaluation.models import DomainGrade, EntityGrade
-
-    current = select(EntityGrade.overall_grade, EntityGrade.grade, EntityGrade.model_version).where(
-        EntityGrade.entity_id == bindparam("id")
-    )
-    domains = select(DomainGrade.domain_code, DomainGrade.grade).where(DomainGrade.entity_id == bindparam("id"))
-    return Prepared(current), Prepared(domains)
-
-
-_GRADE, _DOMAIN_GRADES = _grade_queries()
-
-
 def check_values(
     session: Session | Connection | Snapshot,
     *,
@@ -207,12 +122,12 @@ def check_values(
     entity_id = person_id = None
     subject_json: dict[str, Any]
     if kind == "entity":
-        row = _ENTITY.first(conn, {"code": number})
+        row = repository.entity_by_uscc(conn, number)
         if row is not None:
             entity_id = row.id
             subject_json = {"kind": kind, "code": row.uscc, "name": row.name, "registered": True}
     else:
-        row = _PERSON.first(conn, {"index": cipher.blind_index(number)})
+        row = repository.person_by_index(conn, cipher.blind_index(number))
         if row is not None:
             person_id = row.id
             subject_json = {"kind": kind, "code": row.id_masked, "name": row.name, "registered": True}
@@ -222,9 +137,8 @@ def check_values(
         entries: list[Any] = []
         bans: list[Any] = []
     else:
-        params = {"sid": entity_id or person_id, "today": today}
-        entries = (_ENTRIES_OF_ENTITY if entity_id else _ENTRIES_OF_PERSON).rows(conn, params)
-        bans = (_BANS_OF_ENTITY if entity_id else _BANS_OF_PERSON).rows(conn, params)
+        entries = repository.entries_in_force(conn, entity_id=entity_id, person_id=person_id, today=today)
+        bans = repository.bans_in_force(conn, entity_id=entity_id, person_id=person_id, today=today)
     dept_code = _department_code(session, department_id)
     hits: list[tuple[str, str | None]] = [(e.list_type, e.domain) for e in entries] + [("ban", None) for _ in bans]
     measures = applicable_measures(hits, matter=matter, department_code=dept_code)
@@ -312,9 +226,9 @@ def _department_code(session: Session | Connection | Snapshot, department_id: in
         return None
     code = _DEPARTMENT_CODES.get(department_id)
     if code is None:
-        found = _DEPARTMENT_CODE.first(session, {"id": department_id})
-        if found is not None:
-            code = _DEPARTMENT_CODES[department_id] = found.code
+        code = repository.department_code(session, department_id)
+        if code is not None:
+            _DEPARTMENT_CODES[department_id] = code
     return code
 
 

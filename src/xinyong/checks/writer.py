@@ -13,8 +13,8 @@ disk. On SQLite they run one after another on one thread of their own (``executo
 short transaction: measured faster there than many threads contending for the interpreter lock.
 
 The rows are inserted with statements compiled once, on a DBAPI connection of the write engine, in a transaction
-begun and committed by hand: on this path SQLAlchemy's session and transaction machinery cost more than the
-INSERT and the COMMIT themselves.
+begun and committed by hand (``checks.repository.insert_checks``): on this path SQLAlchemy's session and
+transaction machinery cost more than the INSERT and the COMMIT themselves.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from xinyong.checks.models import CreditCheck
+from xinyong.checks import repository
 from xinyong.core.db import Database, Prepared
 
 # Further rows written in the check's transaction: (statement, values), e.g. a natural person's query registration.
 Also = Sequence[tuple[Prepared, dict[str, Any]]]
-_INSERT = Prepared.insert_into(CreditCheck.__table__)
 
 
 class _Pending:
@@ -78,29 +77,11 @@ class CheckWriter:
             p.done = True
 
     def _transaction(self, batch: list[_Pending]) -> None:
-        engine = self.db.write_engine
-        dialect = engine.dialect
         also: dict[Prepared, list[dict[str, Any]]] = {}
         for p in batch:
             for stmt, values in p.also:
                 also.setdefault(stmt, []).append(values)
-        raw = engine.raw_connection()  # from the pool, with the engine's connection set-up (SQLite pragmas)
-        try:
-            cursor = raw.cursor()
-            try:
-                if dialect.name == "sqlite":  # autocommit mode on this engine: the write lock is taken here
-                    cursor.execute("BEGIN IMMEDIATE")
-                _INSERT.execute_many_on(cursor, dialect, [p.row for p in batch])
-                for stmt, rows in also.items():
-                    stmt.execute_many_on(cursor, dialect, rows)
-                raw.commit()
-            except BaseException:
-                raw.rollback()
-                raise
-            finally:
-                cursor.close()
-        finally:
-            raw.close()  # back to the pool
+        repository.insert_checks(self.db.write_engine, [p.row for p in batch], also)
 
 
 _CREATING = threading.Lock()
@@ -116,7 +97,7 @@ def executor_of(state: Any) -> ThreadPoolExecutor | None:
             if made is None:
                 count = state.settings.check_threads
                 if count is None:
-                    count = 1 if state.db.dialect == "sqlite" else 0
+                    count = repository.default_threads(state.db)
                 made = state.check_executor = (
                     ThreadPoolExecutor(max_workers=count, thread_name_prefix="credit-check") if count > 0 else None,
                 )

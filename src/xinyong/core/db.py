@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
+
+from xinyong.core.errors import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -288,10 +305,83 @@ def _connection(target: Session | Connection) -> Connection:
     return target
 
 
-# The request boundary's look-up (kept at the end of the module, imports included, while the bulk helpers above move).
-from typing import TypeVar  # noqa: E402
+# Bulk helpers of the fast paths (domain repositories): the dialect switches live here and in those repositories.
 
-from xinyong.core.errors import NotFound  # noqa: E402
+
+def is_postgresql(target: Session | Connection) -> bool:
+    """Whether a session or connection runs on PostgreSQL (else SQLite)."""
+    bind = target.get_bind() if isinstance(target, Session) else target
+    return bind.dialect.name == "postgresql"
+
+
+def is_sqlite(target: Session | Connection) -> bool:
+    """Whether a session or connection runs on SQLite."""
+    bind = target.get_bind() if isinstance(target, Session) else target
+    return bind.dialect.name == "sqlite"
+
+
+# Writes rows on a raw sqlite3 connection in its own way (e.g. the entity table, whose name-search index is filled
+# once after the rows): (DBAPI connection, columns, rows).
+SqliteWriter = Callable[[Any, Sequence[str], Sequence[Sequence[Any]]], None]
+
+
+def raw_insert(
+    session: Session,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    sqlite_writer: SqliteWriter | None = None,
+) -> None:
+    """Insert DB-ready tuples the fastest way the backend offers: executemany on SQLite, COPY on PostgreSQL.
+
+    Runs on the session's connection, inside its transaction. Values must already be in the stored form
+    (ISO date strings, JSON text, naive UTC timestamps as the dialect stores them: see ``bind_value``).
+    ``sqlite_writer`` replaces the executemany on SQLite.
+    """
+    if not rows:
+        return
+    dbapi: Any = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cols = ", ".join(columns)
+    if is_postgresql(session):
+        with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif sqlite_writer is not None:
+        sqlite_writer(dbapi, columns, rows)
+    else:
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})", rows)
+        finally:
+            cur.close()
+
+
+def bind_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """A value as the backend stores it in a column (e.g. a UTC timestamp as text on SQLite), for raw_insert."""
+    dialect = session.get_bind().dialect
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process else value
+
+
+# A list bound as one expanding parameter: cheaper than ``in_(values)``, which coerces every value.
+# SQLite: the list travels as one JSON text and is unpacked by json_each (an expanding IN of thousands of values
+# costs more to compile than to run).
+_MANY_JSON = (
+    select(literal_column("value")).select_from(func.json_each(bindparam("many", type_=JSON()))).scalar_subquery()
+)
+# On PostgreSQL one array parameter instead: psycopg would parse a statement with thousands of placeholders.
+_MANY_ARRAY: BindParameter[Any] = bindparam("many", type_=ARRAY(String()))
+
+
+def one_of(session: Session, column: Any) -> Any:
+    """``column IN (:many)`` of text values, bound the cheapest way for the backend (pass the list as
+    ``{"many": [...]}``)."""
+    if is_postgresql(session):
+        return column == any_(_MANY_ARRAY)
+    return column.in_(_MANY_JSON)
+
 
 _Row = TypeVar("_Row")
 

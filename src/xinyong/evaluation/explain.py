@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import NotFound
-from xinyong.evaluation import engine
+from xinyong.evaluation import engine, repository
 from xinyong.evaluation.models import EntityGrade
 from xinyong.evaluation.schemas import GRADE_RANK, RANK_GRADE, Indicator, ModelDoc
 from xinyong.records.models import CreditRecord
@@ -122,7 +122,7 @@ def explain(session: Session, entity_id: int) -> Explanation:
         ).scalars()
     )
     rep_records = _records(session, doc, person_ids=reps)
-    memberships = session.execute(engine.list_memberships(on=today, entity_ids=[entity_id])).all()
+    memberships = session.execute(repository.list_memberships(on=today, entity_ids=[entity_id])).all()
     lists = {m.list_code for m in memberships}
 
     factors: list[Factor] = [Factor("基础分", "base", "基础分", doc.base_score, "模型设定的起始分")]

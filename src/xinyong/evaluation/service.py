@@ -29,7 +29,7 @@ from xinyong.core.clock import get_clock
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.db import UTCDateTime
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
-from xinyong.evaluation import engine
+from xinyong.evaluation import engine, repository
 from xinyong.evaluation.dirty import mark_dirty
 from xinyong.evaluation.models import (
     DirtySubject,
@@ -61,7 +61,6 @@ __all__ = [
 SHIPPED = ("model-2026.1.json",)
 PORTAL_GRADE_SETTING = "portal_shows_grade"
 Progress = Callable[[str], None]
-SQLITE_CACHE_KIB = 1_000_000
 FULL_RUN_ABOVE = 200_000  # this many dirty entities are re-graded faster by one full run
 
 
@@ -190,9 +189,9 @@ def list_memberships(
 ) -> Select[Any]:
     """Current list entries (entity_id, person_id, list_code, record_id, since): the one source of list membership.
 
-    The lists module (issue 8) replaces the body of ``engine.list_memberships``; callers do not change.
+    The lists module (issue 8) replaces the body of ``repository.list_memberships``; callers do not change.
     """
-    return engine.list_memberships(on=on or get_clock().today(), entity_ids=entity_ids, person_ids=person_ids)
+    return repository.list_memberships(on=on or get_clock().today(), entity_ids=entity_ids, person_ids=person_ids)
 
 
 def lists_of(session: Session, entity_id: int) -> list[dict[str, Any]]:
@@ -304,12 +303,9 @@ def _run(
     full = entity_ids is None
     if progress:
         progress("计算评分")
-    if full and session.get_bind().dialect.name == "sqlite":
-        # A full run reads the whole archive: a larger page cache and in-memory sorting for this connection.
-        conn = session.connection()
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-    engine.fill_scratch(session, doc, today, run_id, entity_ids)
+    if full:
+        repository.prepare_full_run(session)
+    repository.fill_scratch(session, doc, today, run_id, entity_ids)
     step("合并行业评价", "score")
     _apply_industry(session, doc, run_id, entity_ids=entity_ids)
     step("预警研判", "industry")
@@ -321,11 +317,7 @@ def _run(
     step("统计等级分布", "write")
     if full:
         _snapshot(session, today, row.version)
-    if full and session.get_bind().dialect.name == "sqlite":
-        # SQLite writers are serialised, so no other run has rows here; DELETE without WHERE truncates at once.
-        session.execute(delete(EvaluationScratch))
-    else:
-        session.execute(delete(EvaluationScratch).where(EvaluationScratch.run_id == run_id))
+    repository.clear_scratch(session, run_id, full=full)
     if full:
         session.execute(delete(DirtySubject).where(DirtySubject.marked_at <= now))
     else:

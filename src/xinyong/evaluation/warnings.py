@@ -16,7 +16,7 @@ from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
 from xinyong.core.policy import Departments, scope_of
-from xinyong.evaluation import engine
+from xinyong.evaluation import engine, repository
 from xinyong.evaluation.models import (
     WARNING_STATUS_LABELS,
     EarlyWarning,
@@ -104,7 +104,7 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
                     c.document_number,
                     c.decision_date,
                 ).where(
-                    engine._match(rule.items, rule.severities, rule.field),
+                    repository.match(rule.items, rule.severities, rule.field),
                     c.decision_date > since,
                     c.is_current.is_(True),
                     c.status.in_(engine.LIVE_STATUSES),
@@ -114,7 +114,7 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
             )
             new_record_rules.append(rule)
         elif rule.kind == "record_count":
-            match = engine._match(rule.items, rule.severities, rule.field)
+            match = repository.match(rule.items, rule.severities, rule.field)
             counts = session.execute(
                 select(c.entity_id, func.count(), func.min(c.decision_date))
                 .where(
@@ -143,7 +143,7 @@ def _candidates(session: Session, *, doc: ModelDoc, run_id: int, entity_ids: Seq
             persons = None
             if entity_ids is not None:
                 persons = select(r.person_id).where(r.entity_id.in_(list(entity_ids))).scalar_subquery()
-            m = engine.list_memberships(on=today, person_ids=persons).subquery("m")
+            m = repository.list_memberships(on=today, person_ids=persons).subquery("m")
             related = session.execute(
                 select(r.entity_id, r.role, m.c.person_id, m.c.list_code, m.c.since, m.c.record_id)
                 .join(m, m.c.person_id == r.person_id)

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
@@ -26,32 +26,39 @@ from xinyong.core.audit import GENESIS_HASH
 from xinyong.records.models import CreditRecord, RecordChainHead
 from xinyong.records.states import STATUS_LABELS, VALID
 
-# Immutable content, in hashing order. ``fields`` is hashed as its canonical JSON (sorted keys, orjson).
-HASHED_COLUMNS = (
-    "item_id",
-    "item_code",
-    "subject_kind",
-    "entity_id",
-    "person_id",
-    "subject_name",
-    "subject_category",
-    "department_id",
-    "document_number",
-    "decision_date",
-    "fields",
-    "content_hash",
-    "severity",
-    "version",
-    "supersedes_id",
-    "publication_deadline",
-    "submitted_at",
-    "on_time",
-    "batch_id",
-    "row_number",
-    "file_sha256",
-    "submitted_by_user_id",
-    "submitted_by_token_id",
-)
+
+class Content(NamedTuple):
+    """A record's immutable content, in hashing order: the one list of these columns (``HASHED_COLUMNS``), which the
+    writer's row type (``records.repository.NewRecord``) embeds. ``fields`` is hashed as its canonical JSON (sorted
+    keys, orjson); as the writer holds them, dates are ISO text and ``submitted_at`` is in its stored form."""
+
+    item_id: int
+    item_code: str
+    subject_kind: str
+    entity_id: int | None
+    person_id: int | None
+    subject_name: str
+    subject_category: str
+    department_id: int
+    document_number: str
+    decision_date: Any
+    fields: Any
+    content_hash: str
+    severity: str | None
+    version: int
+    supersedes_id: int | None
+    publication_deadline: Any
+    submitted_at: Any
+    on_time: bool | None
+    batch_id: int | None
+    row_number: int | None
+    file_sha256: str | None
+    submitted_by_user_id: int | None
+    submitted_by_token_id: int | None
+
+
+# Immutable content, in hashing order.
+HASHED_COLUMNS: tuple[str, ...] = Content._fields
 # State that changes through audited events (``records.service.transition``/``set_publicity``, the expiry job).
 MUTABLE_COLUMNS = ("status", "is_current", "published_at", "publicity_from", "publicity_until")
 CHAIN_COLUMNS = ("chain_seq", "chain_prev", "chain_hash")

@@ -6,31 +6,30 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import ARRAY, JSON, String, Table, any_, bindparam, func, literal_column, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
 from xinyong.catalog.models import CatalogItem
 from xinyong.catalog.schemas import ItemSpec
 from xinyong.core.audit import Actor
-from xinyong.core.audit import lock_head as audit_lock_head
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import WorkingCalendar, get_calendar
 from xinyong.core.clock import CHINA_TZ, get_clock
 from xinyong.core.crypto import FieldCipher
+from xinyong.core.db import bind_value as bind_value  # moved to core.db: re-exported for one release
+from xinyong.core.db import raw_insert as raw_insert
 from xinyong.core.errors import DomainError, NotFound, ValidationFailed
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure import service as disclosure_service
 from xinyong.evaluation.dirty import mark_dirty
-from xinyong.records import chain, states
+from xinyong.records import chain, repository, states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.records.outcome import outcome_of
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview
-from xinyong.subjects.search_index import insert_entities_sqlite
 
 NATURAL_PERSON = "自然人"
 CREATED, UNCHANGED, VERSIONED = "created", "unchanged", "versioned"
@@ -366,105 +365,6 @@ def preparer_for(session: Session, spec: ItemSpec) -> Preparer:
     )
 
 
-# The credit_record columns written by ``write_prepared``, in the order of its tuples.
-_RECORD_COLUMNS = (
-    "item_id",
-    "item_code",
-    "subject_kind",
-    "entity_id",
-    "person_id",
-    "subject_name",
-    "subject_category",
-    "department_id",
-    "document_number",
-    "decision_date",
-    "fields",
-    "content_hash",
-    "severity",
-    "status",
-    "version",
-    "is_current",
-    "supersedes_id",
-    "publication_deadline",
-    "submitted_at",
-    "on_time",
-    "publicity_from",
-    "publicity_until",
-    "batch_id",
-    "row_number",
-    "file_sha256",
-    "submitted_by_user_id",
-    "submitted_by_token_id",
-)
-# Each record's link in the tamper-evident chain (records/chain.py) follows its content; the outcome column
-# (derived from the fields, not hashed) comes last.
-_CHAINED_COLUMNS = (*_RECORD_COLUMNS, *chain.CHAIN_COLUMNS, "outcome")
-_HASHED_VALUES = chain.values_getter(_RECORD_COLUMNS)
-
-
-def raw_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert DB-ready tuples the fastest way the backend offers: executemany on SQLite, COPY on PostgreSQL.
-
-    Runs on the session's connection, inside its transaction. Values must already be in the stored form
-    (ISO date strings, JSON text, naive UTC timestamps as the dialect stores them: see ``bind_value``).
-    """
-    if not rows:
-        return
-    dbapi: Any = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cols = ", ".join(columns)
-    if session.get_bind().dialect.name == "postgresql":
-        with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    elif table == "entity":
-        insert_entities_sqlite(dbapi, columns, rows)  # the name-search index filled once, not row by row
-    else:
-        cur = dbapi.cursor()
-        try:
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})", rows)
-        finally:
-            cur.close()
-
-
-def bind_value(session: Session, table: Table, column: str, value: Any) -> Any:
-    """A value as the backend stores it in a column (e.g. a UTC timestamp as text on SQLite), for raw_insert."""
-    dialect = session.get_bind().dialect
-    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-    return process(value) if process else value
-
-
-_ENTITY_COLUMNS = (
-    "uscc",
-    "reg_no",
-    "name",
-    "category",
-    "entity_type",
-    "registering_authority",
-    "region_code",
-    "status",
-    "created_at",
-    "updated_at",
-)
-
-
-# A list bound as one expanding parameter: cheaper than ``in_(values)``, which coerces every value.
-# SQLite: the list travels as one JSON text and is unpacked by json_each (an expanding IN of thousands of values
-# costs more to compile than to run).
-_MANY_JSON = (
-    select(literal_column("value")).select_from(func.json_each(bindparam("many", type_=JSON()))).scalar_subquery()
-)
-# On PostgreSQL one array parameter instead: psycopg would parse a statement with thousands of placeholders.
-_MANY_ARRAY: BindParameter[Any] = bindparam("many", type_=ARRAY(String()))
-
-
-def _one_of(session: Session, column: Any) -> Any:
-    """``column IN (:many)``, bound the cheapest way for the backend (pass the list as ``{"many": [...]}``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(_MANY_ARRAY)
-    return column.in_(_MANY_JSON)
-
-
 def _entity_row(p: Prepared, stamp: Any) -> tuple[Any, ...]:
     uscc = str(p.uscc)
     kind = USCC_ENTITY_TYPES.get((uscc[0], uscc[1]))  # the code is already validated
@@ -478,58 +378,22 @@ def _entities_for(session: Session, rows: list[Prepared], now: Any) -> tuple[dic
     wanted = {p.uscc: p for p in rows if p.uscc}
     ids: dict[str, int] = {}
     notes: dict[str, list[str]] = {}
-    codes = list(wanted)
-    for start in range(0, len(codes), 5000):
-        for entity_id, found, name in session.execute(
-            select(Entity.id, Entity.uscc, Entity.name).where(_one_of(session, Entity.uscc)),
-            {"many": codes[start : start + 5000]},
-        ):
-            code = str(found)
-            ids[code] = entity_id
-            reported = wanted[code].subject_name
-            if name != reported:
-                notes.setdefault(code, []).append(
-                    _name_review(session, record_name=reported, registered=name, entity_id=entity_id)
-                )
+    for entity_id, code, name in repository.entities_by_uscc(session, list(wanted)):
+        ids[code] = entity_id
+        reported = wanted[code].subject_name
+        if name != reported:
+            notes.setdefault(code, []).append(
+                _name_review(session, record_name=reported, registered=name, entity_id=entity_id)
+            )
     new_codes = [code for code in wanted if code not in ids]
     if new_codes:
-        # Raw executemany or COPY, then one query for the new ids (RETURNING in parameter order would make SQLite
-        # run one statement per row).
-        stamp = bind_value(session, cast(Table, Entity.__table__), "created_at", now)
-        raw_insert(session, "entity", _ENTITY_COLUMNS, [_entity_row(wanted[code], stamp) for code in new_codes])
-        for start in range(0, len(new_codes), 5000):
-            for entity_id, found in session.execute(
-                select(Entity.id, Entity.uscc).where(_one_of(session, Entity.uscc)),
-                {"many": new_codes[start : start + 5000]},
-            ):
-                code = str(found)
-                ids[code] = entity_id
-                name = wanted[code].subject_name
-                notes.setdefault(code, []).append(f"主体“{name}”此前未登记，已按报送信息建立主体档案。")
+        stamp = repository.entity_stamp(session, now)
+        repository.insert_entities(session, [_entity_row(wanted[code], stamp) for code in new_codes])
+        for entity_id, code, _name in repository.entities_by_uscc(session, new_codes):
+            ids[code] = entity_id
+            name = wanted[code].subject_name
+            notes.setdefault(code, []).append(f"主体“{name}”此前未登记，已按报送信息建立主体档案。")
     return ids, notes
-
-
-def _current_versions(session: Session, spec: ItemSpec, department: Department, docs: list[str]) -> dict[str, Any]:
-    """The current version (id, hash, version, status) of each decision already received, by document number."""
-    current: dict[str, Any] = {}
-    for start in range(0, len(docs), 5000):
-        for rec in session.execute(
-            select(
-                CreditRecord.id,
-                CreditRecord.document_number,
-                CreditRecord.content_hash,
-                CreditRecord.version,
-                CreditRecord.status,
-            ).where(
-                CreditRecord.department_id == department.id,
-                CreditRecord.item_code == spec.code,
-                _one_of(session, CreditRecord.document_number),
-                CreditRecord.is_current.is_(True),
-            ),
-            {"many": docs[start : start + 5000]},
-        ):
-            current[rec.document_number] = rec
-    return current
 
 
 def _supersede(session: Session, rec: Any, now: Any, actor: Actor) -> None:
@@ -566,8 +430,8 @@ def write_prepared(
     With ``want_ids`` False (file ingestion) the new record ids are not read back.
     """
     now = get_clock().now()
-    table = cast(Table, CreditRecord.__table__)
-    current = _current_versions(session, spec, department, [p.document_number for p in rows])
+    docs = [p.document_number for p in rows]
+    current = repository.current_versions(session, item_code=spec.code, department_id=department.id, docs=docs)
     results: list[Stored | None] = [None] * len(rows)
     todo: list[int] = []
     for i, p in enumerate(rows):
@@ -577,132 +441,141 @@ def write_prepared(
         else:
             todo.append(i)
     if todo:
-        entity_ids, entity_notes = _entities_for(session, [rows[i] for i in todo], now)
-        submitted_at = bind_value(session, table, "submitted_at", now)
-        user_id, token_id = provenance.actor.user_id, provenance.actor.token_id
-        inserts: list[tuple[Any, ...]] = []
+        write = _Write(session, item, spec, department, provenance, cipher, now, current)
+        records, warnings_of = write.new_records([rows[i] for i in todo])
+        session.flush()  # the ORM's pending rows (new persons, events) go first, on the same connection
+        repository.insert_chained(session, records, now)
+        # The evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`).
+        mark_dirty(
+            session,
+            entity_ids=[r.content.entity_id for r in records],
+            person_ids=[r.content.person_id for r in records],
+        )
+        new_ids: list[int | None] = [None] * len(records)
+        if want_ids:
+            keys = [(r.content.document_number, r.content.version) for r in records]
+            new_ids = list(repository.ids_of(session, item_code=spec.code, department_id=department.id, keys=keys))
+        for i, record_id, warnings in zip(todo, new_ids, warnings_of, strict=True):
+            outcome = VERSIONED if rows[i].document_number in current else CREATED
+            results[i] = Stored(outcome, record_id, warnings)
+    done = [r for r in results if r is not None]
+    _audit_store(session, spec, department, provenance, rows, done)
+    session.flush()
+    return done
+
+
+@dataclass
+class _Write:
+    """What every new record of one ``write_prepared`` call shares."""
+
+    session: Session
+    item: CatalogItem
+    spec: ItemSpec
+    department: Department
+    provenance: Provenance
+    cipher: FieldCipher
+    now: Any
+    current: dict[str, Any]  # the current versions, by document number
+
+    def new_records(self, rows: list[Prepared]) -> tuple[list[repository.NewRecord], list[list[str]]]:
+        """The rows to insert and the warnings of each (about the subject first, then about the decision); the
+        versions they replace are retired."""
+        entity_ids, entity_notes = _entities_for(self.session, rows, self.now)
+        stored_at = repository.submitted_at(self.session, self.now)
+        records: list[repository.NewRecord] = []
         warnings_of: list[list[str]] = []
-        for i in todo:
-            p = rows[i]
-            warnings: list[str] = []  # about the subject first, then about the decision
+        for p in rows:
+            warnings: list[str] = []
             entity_id: int | None
             person_id: int | None
             if p.uscc:
                 entity_id, person_id = entity_ids[p.uscc], None
                 warnings.extend(entity_notes.get(p.uscc, ()))
             else:
-                assert p.subject is not None
-                _cat, entity, person, notes = resolve_subject(
-                    session, spec, p.subject, cipher=cipher, actor=provenance.actor
-                )
-                entity_id, person_id = (entity.id if entity else None), (person.id if person else None)
-                warnings.extend(notes)
+                entity_id, person_id = self._resolve(p, warnings)
             warnings.extend(p.warnings)
-            previous = current.get(p.document_number)
-            inserts.append(
-                (
-                    item.id,
-                    spec.code,
-                    "person" if person_id else "entity",
-                    entity_id,
-                    person_id,
-                    p.subject_name,
-                    p.subject_category,
-                    department.id,
-                    p.document_number,
-                    p.decision_date,
-                    p.fields,
-                    p.content_hash,
-                    p.severity,
-                    states.VALID,
-                    previous.version + 1 if previous else 1,
-                    True,
-                    previous.id if previous else None,
-                    p.publication_deadline,
-                    submitted_at,
-                    p.on_time,
-                    p.publicity_from,
-                    p.publicity_until,
-                    provenance.batch_id,
-                    p.row_number,
-                    provenance.file_sha256,
-                    user_id,
-                    token_id,
-                )
-            )
+            previous = self.current.get(p.document_number)
+            records.append(self._record(p, entity_id, person_id, previous, stored_at))
             warnings_of.append(warnings)
             if previous is not None:
-                _supersede(session, previous, now, provenance.actor)
-        session.flush()  # the ORM's pending rows (new persons, events) go first, on the same connection
-        # Chain the new records in one pass under the locked heads (audit first: see audit.lock_head). The hash
-        # takes the submission time as the timestamp, not its backend-specific stored form.
-        audit_lock_head(session)
-        hashed = []
-        for ins in inserts:
-            values = list(_HASHED_VALUES(ins))
-            values[chain.SUBMITTED_POSITION] = now
-            hashed.append(values)
-        links = chain.extend(session.connection(), hashed)
-        raw_insert(
-            session,
-            "credit_record",
-            _CHAINED_COLUMNS,
-            [ins + link + (rows[i].outcome,) for i, ins, link in zip(todo, inserts, links, strict=True)],
+                _supersede(self.session, previous, self.now, self.provenance.actor)
+        return records, warnings_of
+
+    def _resolve(self, p: Prepared, warnings: list[str]) -> tuple[int | None, int | None]:
+        """(entity id, person id) of a subject found or registered by ``resolve_subject``; notes go to warnings."""
+        assert p.subject is not None
+        _cat, entity, person, notes = resolve_subject(
+            self.session, self.spec, p.subject, cipher=self.cipher, actor=self.provenance.actor
         )
-        # The evaluation re-grades these subjects at the end of the batch (or `xinyong evaluate --dirty`).
-        mark_dirty(session, entity_ids=[ins[3] for ins in inserts], person_ids=[ins[4] for ins in inserts])
-        new_ids: list[int | None] = [None] * len(inserts)
-        if want_ids:
-            new_ids = list(_ids_of(session, spec, department, [(ins[8], ins[14]) for ins in inserts]))
-        for i, record_id, warnings in zip(todo, new_ids, warnings_of, strict=True):
-            outcome = VERSIONED if rows[i].document_number in current else CREATED
-            results[i] = Stored(outcome, record_id, warnings)
-    done = [r for r in results if r is not None]
+        warnings.extend(notes)
+        return (entity.id if entity else None), (person.id if person else None)
+
+    def _record(
+        self, p: Prepared, entity_id: int | None, person_id: int | None, previous: Any, stored_at: Any
+    ) -> repository.NewRecord:
+        provenance = self.provenance
+        # Positional, in ``chain.Content`` order: keywords cost several times as much, once per row of a file.
+        content = chain.Content(
+            self.item.id,  # item_id
+            self.spec.code,  # item_code
+            "person" if person_id else "entity",  # subject_kind
+            entity_id,  # entity_id
+            person_id,  # person_id
+            p.subject_name,  # subject_name
+            p.subject_category,  # subject_category
+            self.department.id,  # department_id
+            p.document_number,  # document_number
+            p.decision_date,  # decision_date
+            p.fields,  # fields
+            p.content_hash,  # content_hash
+            p.severity,  # severity
+            previous.version + 1 if previous else 1,  # version
+            previous.id if previous else None,  # supersedes_id
+            p.publication_deadline,  # publication_deadline
+            stored_at,  # submitted_at
+            p.on_time,  # on_time
+            provenance.batch_id,  # batch_id
+            p.row_number,  # row_number
+            provenance.file_sha256,  # file_sha256
+            provenance.actor.user_id,  # submitted_by_user_id
+            provenance.actor.token_id,  # submitted_by_token_id
+        )
+        return repository.NewRecord(content, states.VALID, True, p.publicity_from, p.publicity_until, p.outcome)
+
+
+def _audit_store(
+    session: Session,
+    spec: ItemSpec,
+    department: Department,
+    provenance: Provenance,
+    rows: list[Prepared],
+    done: list[Stored],
+) -> None:
+    """One audit event for a ``write_prepared`` call that changed anything."""
     changed = [r for r in done if r.outcome != UNCHANGED]
-    if changed:
-        ids = [r.record_id for r in changed if r.record_id is not None]
-        detail: dict[str, Any] = {
-            "item": spec.code,
-            "department": department.code,
-            "batch": provenance.batch_id,
-            "created": sum(1 for r in changed if r.outcome == CREATED),
-            "versioned": sum(1 for r in changed if r.outcome == VERSIONED),
-            "unchanged": len(done) - len(changed),
-        }
-        if ids:
-            detail["record_ids"] = [min(ids), max(ids)]
-        if len(rows) == 1:
-            detail["document_number"] = rows[0].document_number
-        audit(
-            session,
-            actor=provenance.actor,
-            action="record.store",
-            object_type="credit_record",
-            object_id=ids[0] if len(rows) == 1 and ids else None,
-            detail=detail,
-        )
-    session.flush()
-    return done
-
-
-def _ids_of(session: Session, spec: ItemSpec, department: Department, keys: list[tuple[str, int]]) -> list[int]:
-    """The ids of records just inserted, by their natural key (document number, version)."""
-    wanted = set(keys)
-    found: dict[tuple[str, int], int] = {}
-    docs = [doc for doc, _version in keys]
-    for start in range(0, len(docs), 5000):
-        for record_id, doc, version in session.execute(
-            select(CreditRecord.id, CreditRecord.document_number, CreditRecord.version).where(
-                CreditRecord.department_id == department.id,
-                CreditRecord.item_code == spec.code,
-                _one_of(session, CreditRecord.document_number),
-                CreditRecord.is_current.is_(True),
-            ),
-            {"many": docs[start : start + 5000]},
-        ):
-            if (doc, version) in wanted:
-                found[(doc, version)] = record_id
-    return [found[key] for key in keys]
+    if not changed:
+        return
+    ids = [r.record_id for r in changed if r.record_id is not None]
+    detail: dict[str, Any] = {
+        "item": spec.code,
+        "department": department.code,
+        "batch": provenance.batch_id,
+        "created": sum(1 for r in changed if r.outcome == CREATED),
+        "versioned": sum(1 for r in changed if r.outcome == VERSIONED),
+        "unchanged": len(done) - len(changed),
+    }
+    if ids:
+        detail["record_ids"] = [min(ids), max(ids)]
+    if len(rows) == 1:
+        detail["document_number"] = rows[0].document_number
+    audit(
+        session,
+        actor=provenance.actor,
+        action="record.store",
+        object_type="credit_record",
+        object_id=ids[0] if len(rows) == 1 and ids else None,
+        detail=detail,
+    )
 
 
 def store_many(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
+from xinyong.core.db import bind_value, raw_insert
 from xinyong.core.errors import Conflict, NotFound, ValidationFailed
 from xinyong.inspections import draw
 from xinyong.inspections.models import (
@@ -28,7 +29,6 @@ from xinyong.inspections.service._common import _assignment
 from xinyong.inspections.service.plans import get_plan
 from xinyong.inspections.service.rules import GRADES, load_rules
 from xinyong.records.models import CreditRecord
-from xinyong.records.service import bind_value, raw_insert
 
 
 def stratum_sources(sources: Sequence[Sequence[int]], grade: str) -> list[list[int]]:
