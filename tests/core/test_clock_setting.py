@@ -28,7 +28,12 @@ STRONG = "x" * 40
 
 
 def test_production_refuses_a_clock_setting() -> None:
-    keys = {"field_key": "f" * 40, "signing_key": "s" * 40, "session_secret": "c" * 40}
+    keys = {
+        "field_key": "f" * 40,
+        "signing_key": "s" * 40,
+        "session_secret": "c" * 40,
+        "public_url": "https://xy.example.cn",
+    }
     with pytest.raises(ValidationError, match="生产模式不能设置 XINYONG_CLOCK"):
         Settings(mode="production", secret_key=STRONG, clock="2027-06-15", **keys)
     assert Settings(mode="production", secret_key=STRONG, **keys).clock == ""
