@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+import xinyong
 from xinyong.app import create_app
 from xinyong.core.audit import Actor
 from xinyong.core.clock import CHINA_TZ, Clock, FixedClock, get_clock, set_clock
@@ -157,6 +160,42 @@ def clock() -> Iterator[FixedClock]:
     set_clock(fixed)
     yield fixed
     set_clock(previous)
+
+
+class Cli:
+    """``xinyong …`` run as a real process (``python -m xinyong.cli``) on one database with test-mode settings."""
+
+    def __init__(self, db_url: str, *, cwd: Path | None = None, **env: str) -> None:
+        self.db_url = db_url
+        self.cwd = cwd
+        self.env = {
+            **os.environ,
+            "XINYONG_DATABASE_URL": db_url,
+            "XINYONG_SECRET_KEY": TEST_SECRET,
+            "XINYONG_MODE": "test",
+            "COLUMNS": "200",
+            "PYTHONPATH": str(Path(xinyong.__file__).resolve().parents[1]),  # this checkout's source, whatever the cwd
+            **env,
+        }
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one command; its exit code, standard output and standard error are in the result."""
+        return subprocess.run(
+            [sys.executable, "-m", "xinyong.cli", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+            cwd=self.cwd,
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path, sqlite_template: Path) -> Cli:
+    """The command line on a copy of the initialised SQLite database (``tmp_path/cli.db``), run in ``tmp_path``."""
+    db_path = tmp_path / "cli.db"
+    shutil.copy(sqlite_template, db_path)
+    return Cli(f"sqlite:///{db_path}", cwd=tmp_path)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -34,7 +34,7 @@ def shipped_raw() -> dict[str, Any]:
     return json.loads(resources.files("xinyong.disclosure").joinpath("data", "publicity-regimes.json").read_bytes())
 
 
-def penalty(
+def decide_penalty(
     rules: RegimeSet,
     decided: date,
     categories: list[str] | str,
@@ -113,8 +113,8 @@ def test_the_period_convention_is_data(rules: RegimeSet) -> None:
     raw = shipped_raw()
     raw["period_end"]["convention"] = "corresponding_day"
     civil = load_regimes(json.dumps(raw, ensure_ascii=False).encode())
-    base = penalty(rules, date(2026, 3, 10), ["罚款"], "0.5")
-    alt = penalty(civil, date(2026, 3, 10), ["罚款"], "0.5")
+    base = decide_penalty(rules, date(2026, 3, 10), ["罚款"], "0.5")
+    alt = decide_penalty(civil, date(2026, 3, 10), ["罚款"], "0.5")
     assert (base.min_end, base.max_end) == (date(2026, 6, 9), date(2027, 3, 9))
     assert (alt.min_end, alt.max_end) == (date(2026, 6, 10), date(2027, 3, 10))
 
@@ -125,7 +125,7 @@ def test_the_period_convention_is_data(rules: RegimeSet) -> None:
 
 
 def test_warning_plus_fine_of_2000_yuan_is_general_with_exact_windows(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), ["警告", "罚款"], "0.2")
+    d = decide_penalty(rules, date(2026, 3, 10), ["警告", "罚款"], "0.2")
     assert d.published and d.regime == "2026" and d.regime_name == "国办发〔2025〕22号等（2025-12-25起）"
     assert d.severity == "general"
     assert (d.start, d.min_end, d.max_end) == (date(2026, 3, 10), date(2026, 6, 9), date(2027, 3, 9))
@@ -139,7 +139,7 @@ def test_warning_plus_fine_of_2000_yuan_is_general_with_exact_windows(rules: Reg
 
 
 def test_warning_only_under_2026_is_minor_and_not_published(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), ["警告"])
+    d = decide_penalty(rules, date(2026, 3, 10), ["警告"])
     assert not d.published and d.severity == "minor"
     assert d.start is d.min_end is d.max_end is None and not d.early_end_allowed
     assert "轻微失信行为的行政处罚信息不在门户网站公示" in text(d)
@@ -149,21 +149,21 @@ def test_warning_only_under_2026_is_minor_and_not_published(rules: RegimeSet) ->
 
 
 def test_small_fine_is_minor_and_the_threshold_is_strict(rules: RegimeSet) -> None:
-    small = penalty(rules, date(2026, 3, 10), ["罚款"], "0.05")
+    small = decide_penalty(rules, date(2026, 3, 10), ["罚款"], "0.05")
     assert small.severity == "minor" and not small.published
     assert "低于小额罚款标准0.1万元，属轻微" in text(small) and "[U]" in text(small)
-    at = penalty(rules, date(2026, 3, 10), ["罚款"], "0.1")
+    at = decide_penalty(rules, date(2026, 3, 10), ["罚款"], "0.1")
     assert at.severity == "general" and at.published
 
 
 def test_fine_without_amount_is_general(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), "罚款")
+    d = decide_penalty(rules, date(2026, 3, 10), "罚款")
     assert d.severity == "general" and d.published
     assert "罚款金额未填写，无法判断是否属小额罚款，按一般失信行为处理" in text(d)
 
 
 def test_revocation_plus_fine_is_serious_one_to_three_years_and_never_ended_early(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), ["罚款", "吊销许可证件"], "5")
+    d = decide_penalty(rules, date(2026, 3, 10), ["罚款", "吊销许可证件"], "5")
     assert d.published and d.severity == "serious"
     assert (d.start, d.min_end, d.max_end) == (date(2026, 3, 10), date(2027, 3, 9), date(2029, 3, 9))
     assert d.early_end_allowed is False
@@ -175,14 +175,14 @@ def test_revocation_plus_fine_is_serious_one_to_three_years_and_never_ended_earl
 
 
 def test_closure_is_serious_but_may_be_ended_early(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), ["责令关闭"])
+    d = decide_penalty(rules, date(2026, 3, 10), ["责令关闭"])
     assert d.severity == "serious" and d.early_end_allowed
     assert "自2027-03-10起可申请信用修复提前终止公示" in text(d)
 
 
 def test_confiscation_and_other_categories_are_general(rules: RegimeSet) -> None:
     for cats in (["没收违法所得"], ["暂扣许可证件"], ["其他"], "没收非法财物、警告"):
-        d = penalty(rules, date(2026, 5, 1), cats)
+        d = decide_penalty(rules, date(2026, 5, 1), cats)
         assert d.severity == "general", cats
 
 
@@ -200,19 +200,19 @@ def test_missing_categories_count_as_general(rules: RegimeSet) -> None:
 
 
 def test_penalty_on_a_natural_person_is_not_published(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 3, 10), ["罚款"], "0.5", subject=PERSON)
+    d = decide_penalty(rules, date(2026, 3, 10), ["罚款"], "0.5", subject=PERSON)
     assert not d.published and d.severity == "general"
     assert d.max_end is None and not shown_on(d, date(2026, 3, 10))
     assert "行政相对人为自然人" in text(d)
     assert_explained(d)
-    business = penalty(rules, date(2026, 3, 10), ["罚款"], "0.5", subject="个体工商户")
+    business = decide_penalty(rules, date(2026, 3, 10), ["罚款"], "0.5", subject="个体工商户")
     assert business.published
 
 
 def test_minor_published_months_is_data(rules: RegimeSet) -> None:
     raw = shipped_raw()
     raw["regimes"][2]["penalty"]["minor"]["published_months"] = 3
-    d = penalty(load_regimes(json.dumps(raw, ensure_ascii=False).encode()), date(2026, 3, 10), ["通报批评"])
+    d = decide_penalty(load_regimes(json.dumps(raw, ensure_ascii=False).encode()), date(2026, 3, 10), ["通报批评"])
     assert d.published and d.severity == "minor"
     assert (d.start, d.min_end, d.max_end) == (date(2026, 3, 10), None, date(2026, 6, 9))
     assert "公示3个月，无最短公示期" in text(d)
@@ -224,10 +224,10 @@ def test_minor_published_months_is_data(rules: RegimeSet) -> None:
 
 
 def test_2019_regime_general_and_serious_windows(rules: RegimeSet) -> None:
-    general = penalty(rules, date(2022, 6, 1), ["罚款"], "1")
+    general = decide_penalty(rules, date(2022, 6, 1), ["罚款"], "1")
     assert general.regime == "2019" and general.severity == "general"
     assert (general.min_end, general.max_end) == (date(2022, 8, 31), date(2023, 5, 31))
-    serious = penalty(rules, date(2022, 6, 1), ["责令停产停业"])
+    serious = decide_penalty(rules, date(2022, 6, 1), ["责令停产停业"])
     assert serious.regime == "2019" and serious.severity == "serious"
     assert (serious.min_end, serious.max_end) == (date(2022, 11, 30), date(2025, 5, 31))
     assert not serious.early_end_allowed
@@ -236,21 +236,21 @@ def test_2019_regime_general_and_serious_windows(rules: RegimeSet) -> None:
 
 
 def test_2019_regime_treats_a_warning_as_general(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2022, 6, 1), ["警告"])
+    d = decide_penalty(rules, date(2022, 6, 1), ["警告"])
     assert d.published and d.severity == "general"
     assert (d.min_end, d.max_end) == (date(2022, 8, 31), date(2023, 5, 31))
     assert "未设轻微档" in text(d)
 
 
 def test_2023_regime_three_months_to_three_years_and_food_minimum_one_year(rules: RegimeSet) -> None:
-    plain = penalty(rules, date(2024, 4, 15), ["罚款"], "2")
+    plain = decide_penalty(rules, date(2024, 4, 15), ["罚款"], "2")
     assert plain.regime == "2023"
     assert (plain.min_end, plain.max_end) == (date(2024, 7, 14), date(2027, 4, 14))
     assert "如属食品、药品、特种设备、安全生产、消防领域，最短公示期应为1年" in text(plain)
-    food = penalty(rules, date(2024, 4, 15), ["罚款"], "2", sector="food")
+    food = decide_penalty(rules, date(2024, 4, 15), ["罚款"], "2", sector="food")
     assert (food.min_end, food.max_end) == (date(2025, 4, 14), date(2027, 4, 14))
     assert "处罚属食品领域，最短公示期延长为1年" in text(food)
-    serious = penalty(rules, date(2024, 4, 15), ["吊销许可证件"], sector="fire")
+    serious = decide_penalty(rules, date(2024, 4, 15), ["吊销许可证件"], sector="fire")
     assert serious.severity == "serious" and (serious.min_end, serious.max_end) == (
         date(2025, 4, 14),
         date(2027, 4, 14),
@@ -259,33 +259,33 @@ def test_2023_regime_three_months_to_three_years_and_food_minimum_one_year(rules
 
 
 def test_regimes_switch_on_their_effective_dates(rules: RegimeSet) -> None:
-    assert penalty(rules, date(2023, 4, 30), ["罚款"], "1").regime == "2019"
-    assert penalty(rules, date(2023, 5, 1), ["罚款"], "1").regime == "2023"
-    assert penalty(rules, date(2025, 12, 24), ["罚款"], "1").regime == "2023"
-    assert penalty(rules, date(2025, 12, 25), ["罚款"], "1").regime == "2026"
+    assert decide_penalty(rules, date(2023, 4, 30), ["罚款"], "1").regime == "2019"
+    assert decide_penalty(rules, date(2023, 5, 1), ["罚款"], "1").regime == "2023"
+    assert decide_penalty(rules, date(2025, 12, 24), ["罚款"], "1").regime == "2023"
+    assert decide_penalty(rules, date(2025, 12, 25), ["罚款"], "1").regime == "2026"
 
 
 def test_regime_override_applies_the_2026_rules_to_a_2024_decision(rules: RegimeSet) -> None:
-    by_date = penalty(rules, date(2024, 6, 1), ["警告"])
+    by_date = decide_penalty(rules, date(2024, 6, 1), ["警告"])
     assert by_date.regime == "2023" and by_date.published
-    d = penalty(rules, date(2024, 6, 1), ["警告"], regime="2026")
+    d = decide_penalty(rules, date(2024, 6, 1), ["警告"], regime="2026")
     assert d.regime == "2026" and not d.published and d.severity == "minor"
     assert "由信用办指定适用" in d.explanation[0] and "按日期本应适用国家发展改革委令第58号" in d.explanation[0]
-    fine = penalty(rules, date(2024, 6, 1), ["罚款"], "1", regime="2026")
+    fine = decide_penalty(rules, date(2024, 6, 1), ["罚款"], "1", regime="2026")
     assert (fine.min_end, fine.max_end) == (date(2024, 8, 31), date(2025, 5, 31))
     with pytest.raises(ValidationFailed, match="公示制度代码“2030”不存在"):
-        penalty(rules, date(2024, 6, 1), ["警告"], regime="2030")
+        decide_penalty(rules, date(2024, 6, 1), ["警告"], regime="2030")
 
 
 def test_penalty_before_the_first_regime_needs_an_explicit_regime(rules: RegimeSet) -> None:
     with pytest.raises(ValidationFailed, match="请信用办指定适用的公示制度"):
-        penalty(rules, date(2018, 1, 5), ["罚款"], "1")
-    assert penalty(rules, date(2018, 1, 5), ["罚款"], "1", regime="2019").max_end == date(2019, 1, 4)
+        decide_penalty(rules, date(2018, 1, 5), ["罚款"], "1")
+    assert decide_penalty(rules, date(2018, 1, 5), ["罚款"], "1", regime="2019").max_end == date(2019, 1, 4)
 
 
 def test_unknown_sector_is_rejected(rules: RegimeSet) -> None:
     with pytest.raises(ValidationFailed, match="处罚所属领域代码“mining”不存在"):
-        penalty(rules, date(2024, 4, 15), ["罚款"], "2", sector="mining")
+        decide_penalty(rules, date(2024, 4, 15), ["罚款"], "2", sector="mining")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_licence_without_start_uses_the_decision_date_and_bad_end_is_not_shown(r
 
 
 def test_record_leaves_the_portal_the_day_after_max_end(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2026, 1, 31), ["罚款"], "1")
+    d = decide_penalty(rules, date(2026, 1, 31), ["罚款"], "1")
     assert d.max_end == date(2027, 1, 30)
     assert not shown_on(d, date(2026, 1, 30))
     assert shown_on(d, date(2026, 1, 31))
@@ -343,7 +343,7 @@ def test_record_leaves_the_portal_the_day_after_max_end(rules: RegimeSet) -> Non
 
 
 def test_leap_day_decision(rules: RegimeSet) -> None:
-    d = penalty(rules, date(2024, 2, 29), ["罚款"], "1", regime="2026")
+    d = decide_penalty(rules, date(2024, 2, 29), ["罚款"], "1", regime="2026")
     assert (d.min_end, d.max_end) == (date(2024, 5, 28), date(2025, 2, 27))
     assert shown_on(d, date(2025, 2, 27)) and not shown_on(d, date(2025, 2, 28))
 

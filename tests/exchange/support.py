@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from tests.commitments.support import ACTOR, CIPHER
-from tests.ingestion.samples import row, write_csv
+from tests.factories import ACTOR, CIPHER, row, write_csv
 
 from xinyong.core.db import Database
 from xinyong.exchange import feed

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from tests.conftest import TEST_SECRET
+from tests.conftest import Cli
 from tests.exchange.support import ingest_penalties
 from tests.helpers import csrf_from, login, make_user
 from tests.ingestion.samples import row, write_csv
 
-import xinyong
 from xinyong.core.clock import FixedClock
 from xinyong.core.db import Database
 from xinyong.exchange import service
@@ -86,61 +81,38 @@ def test_client_pages_register_issue_and_authorise(client: TestClient, db: Datab
     assert bad_auth.status_code == 422 and "主体代码" in bad_auth.text and "授权截止日" in bad_auth.text
 
 
-def _cli(tmp_path: Path, sqlite_template: Path) -> tuple[dict[str, str], Path]:
-    db_path = tmp_path / "cli.db"
-    shutil.copy(sqlite_template, db_path)
-    env = {
-        **os.environ,
-        "XINYONG_DATABASE_URL": f"sqlite:///{db_path}",
-        "XINYONG_SECRET_KEY": TEST_SECRET,
-        "XINYONG_MODE": "test",
-        "COLUMNS": "200",
-        "PYTHONPATH": str(Path(xinyong.__file__).resolve().parents[1]),  # this checkout's source, whatever the cwd
-    }
-    return env, db_path
-
-
-def test_cli_push_to_a_directory_and_acknowledge(tmp_path: Path, sqlite_template: Path) -> None:
-    env, _db_path = _cli(tmp_path, sqlite_template)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "xinyong.cli", *args], capture_output=True, text=True, env=env, timeout=120,
-            cwd=tmp_path,
-        )  # fmt: skip
-
-    unknown = run("exchange", "push", "--destination", "NOPE")
+def test_cli_push_to_a_directory_and_acknowledge(cli: Cli, tmp_path: Path) -> None:
+    unknown = cli("exchange", "push", "--destination", "NOPE")
     assert unknown.returncode == 1 and "报送目的地“NOPE”不存在" in unknown.stderr
     folder = tmp_path / "xfer"
-    done = run("exchange", "destination", "JIXI", "--name", "鸡西市平台", "--kind", "directory", "--directory",
+    done = cli("exchange", "destination", "JIXI", "--name", "鸡西市平台", "--kind", "directory", "--directory",
                str(folder))  # fmt: skip
     assert done.returncode == 0, done.stderr
     path = write_csv(tmp_path / "p.csv", [row(n) for n in range(1, 4)])
-    assert run("import", str(path), "--kind", "penalty", "--dept", "scjg").returncode == 0
-    first = run("exchange", "push")
+    assert cli("import", str(path), "--kind", "penalty", "--dept", "scjg").returncode == 0
+    first = cli("exchange", "push")
     assert first.returncode == 0 and "新建1批" in first.stdout and "确认0批" in first.stdout
     (manifest_path,) = (folder / "out").glob("*.manifest.json")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     (folder / "ack" / f"{manifest['batch_id']}.ack.json").write_text(
         json.dumps({"batch_id": manifest["batch_id"], "sha256": manifest["sha256"]})
     )
-    second = run("exchange", "push", "--destination", "jixi")
+    second = cli("exchange", "push", "--destination", "jixi")
     assert second.returncode == 0 and "确认1批（3条）" in second.stdout
-    status = run("exchange", "status")
+    status = cli("exchange", "status")
     assert "JIXI" in status.stdout and "已确认接收1批/3条" in status.stdout
-    assert run("exchange", "client", "XYFW", "--name", "某信用服务公司", "--kind", "agency", "--scopes",
+    assert cli("exchange", "client", "XYFW", "--name", "某信用服务公司", "--kind", "agency", "--scopes",
                "open.public").returncode == 0  # fmt: skip
-    token = run("exchange", "client-token", "XYFW", "--expires-days", "30")
+    token = cli("exchange", "client-token", "XYFW", "--expires-days", "30")
     assert token.returncode == 0 and token.stdout.startswith("xy_") and len(token.stdout.strip().splitlines()) == 1
 
 
-def test_push_fails_with_exit_1_when_the_receiver_is_unreachable(tmp_path: Path, sqlite_template: Path) -> None:
-    env, _ = _cli(tmp_path, sqlite_template)
-    args = [sys.executable, "-m", "xinyong.cli", "exchange"]
+def test_push_fails_with_exit_1_when_the_receiver_is_unreachable(cli: Cli, tmp_path: Path) -> None:
     destination = ["destination", "JIXI", "--name", "鸡西", "--kind", "http", "--url", "http://127.0.0.1:9/none"]
-    subprocess.run([*args, *destination, "--max-attempts", "1"], env=env, check=True, capture_output=True)
+    added = cli("exchange", *destination, "--max-attempts", "1")
+    assert added.returncode == 0, added.stderr
     path = write_csv(tmp_path / "p.csv", [row(1)])
-    subprocess.run([sys.executable, "-m", "xinyong.cli", "import", str(path), "--kind", "penalty", "--dept", "scjg"],
-                   env=env, check=True, capture_output=True)  # fmt: skip
-    failed = subprocess.run([*args, "push"], env=env, capture_output=True, text=True)
+    imported = cli("import", str(path), "--kind", "penalty", "--dept", "scjg")
+    assert imported.returncode == 0, imported.stderr
+    failed = cli("exchange", "push")
     assert failed.returncode == 1 and "失败1批" in failed.stdout and "连接失败" in failed.stdout

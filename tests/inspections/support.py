@@ -6,17 +6,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.conftest import TEST_SECRET
-from tests.ingestion.samples import company_code
+from tests.factories import ACTOR, CIPHER, company_code
 
-from xinyong.core.audit import Actor
-from xinyong.core.crypto import get_cipher
 from xinyong.inspections import service
 from xinyong.inspections.models import InspectionPlan, Inspector
 from xinyong.subjects.models import Entity
 
-ACTOR = Actor(label="op-scjg", department_code="scjg", role="operator")
-CIPHER = get_cipher(TEST_SECRET)
+__all__ = ["ACTOR", "CIPHER", "SEEDS", "entities", "inspectors", "plan"]
+
 SEEDS = ["9319", "2 5 12 8 10", "9 18 26 34 41 45"]
 
 

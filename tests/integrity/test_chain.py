@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +16,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, Cli
+from tests.factories import shop_penalty
 
 from xinyong.app import create_app
 from xinyong.catalog import service as catalog
@@ -35,29 +33,6 @@ from xinyong.records.models import CreditRecord
 from xinyong.subjects import service as subjects
 
 ACTOR = Actor.system("test")
-SHOP = "92230382MA1C00018L"
-
-
-def penalty(n: int, **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "CF_XDR_MC": "密山市老王烧烤店",
-        "CF_XDR_LB": "个体工商户",
-        "CF_XDR_SHXYM": SHOP,
-        "CF_WSH": f"密市监罚〔2026〕{n}号",
-        "CF_WFXW": "未按规定公示食品经营许可",
-        "CF_SY": "经查……",
-        "CF_YJ": "《中华人民共和国食品安全法》第一百二十六条",
-        "CF_CFLB": ["警告", "罚款"],
-        "CF_NR": "警告并处罚款2000元",
-        "CF_NR_FK": Decimal("0.2"),
-        "CF_JDRQ": date(2026, 9, 29),
-        "CF_CFJG": "密山市市场监督管理局",
-        "CF_CFJGDM": "112303820023820061",
-        "CF_SJLY": "密山市市场监督管理局",
-        "CF_SJLYDM": "112303820023820061",
-    }
-    values.update(overrides)
-    return values
 
 
 def store_many(session: Session, rows: list[dict[str, Any]], *, first_row: int = 1) -> list[service.Stored]:
@@ -76,11 +51,11 @@ def store_many(session: Session, rows: list[dict[str, Any]], *, first_row: int =
 def fill(db: Database) -> dict[str, int]:
     """Five penalties in one bulk call, a person's penalty, a corrected version and a state change: doc → id."""
     with db.session() as s:
-        store_many(s, [penalty(n) for n in range(1, 6)])
+        store_many(s, [shop_penalty(n) for n in range(1, 6)])
         store_many(
             s,
             [
-                penalty(
+                shop_penalty(
                     6,
                     CF_XDR_MC="张三",
                     CF_XDR_LB="自然人",
@@ -90,7 +65,7 @@ def fill(db: Database) -> dict[str, int]:
                 )
             ],
         )
-        store_many(s, [penalty(3, CF_NR="警告并处罚款3000元", CF_NR_FK=Decimal("0.3"))])
+        store_many(s, [shop_penalty(3, CF_NR="警告并处罚款3000元", CF_NR_FK=Decimal("0.3"))])
         rec = s.execute(select(CreditRecord).where(CreditRecord.document_number == "密市监罚〔2026〕2号")).scalar_one()
         service.transition(s, record_id=rec.id, target=states.DISPUTED, reason="当事人提出异议", actor=ACTOR)
         return {
@@ -102,19 +77,6 @@ def fill(db: Database) -> dict[str, int]:
 def records_check(db: Database) -> chain.ChainResult:
     with db.engine.connect() as conn:
         return chain.verify(conn)
-
-
-def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "XINYONG_DATABASE_URL": db_url,
-        "XINYONG_SECRET_KEY": TEST_SECRET,
-        "XINYONG_MODE": "test",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "xinyong.cli", *args], capture_output=True, text=True, env=env, timeout=120
-    )
 
 
 def test_records_written_in_bulk_versioned_and_changed_form_one_intact_chain(db: Database, clock: FixedClock) -> None:
@@ -132,10 +94,10 @@ def test_records_written_in_bulk_versioned_and_changed_form_one_intact_chain(db:
 def test_an_edited_record_row_is_named_by_audit_verify(db_url: str, db: Database, clock: FixedClock) -> None:
     ids = fill(db)
     target = ids["密市监罚〔2026〕4号"]
-    assert cli(db_url, "audit", "verify").returncode == 0
+    assert Cli(db_url)("audit", "verify").returncode == 0
     with db.engine.begin() as conn:  # the fine reduced behind the platform's back
         conn.execute(text("UPDATE credit_record SET subject_name = '密山市老李烧烤店' WHERE id = :id"), {"id": target})
-    run = cli(db_url, "audit", "verify")
+    run = Cli(db_url)("audit", "verify")
     assert run.returncode == 1
     named = f"记录{target}（penalty，文书号“密市监罚〔2026〕4号”）"
     assert f"{named}（第4号链节）的内容与其哈希不符（已被篡改）" in run.stderr
@@ -188,7 +150,7 @@ def test_a_rehashed_record_row_is_named(db_url: str, db: Database, clock: FixedC
         values[chain.FIELDS_POSITION] = chain.canonical_fields(values[chain.FIELDS_POSITION])
         forged = chain.link_hash(row.chain_prev, row.chain_seq, values)
         conn.execute(text("UPDATE credit_record SET chain_hash = :h WHERE id = :id"), {"h": forged, "id": target})
-    run = cli(db_url, "audit", "verify")
+    run = Cli(db_url)("audit", "verify")
     assert run.returncode == 1
     assert f"记录{target}（penalty，文书号“密市监罚〔2026〕4号”）（第4号链节）的哈希与下一链节" in run.stderr
     assert "被改动后重新计算了哈希" in run.stderr
@@ -250,7 +212,7 @@ def test_history_rewritten_consistently_is_caught_by_the_published_anchor(
         published = [integrity.anchor_dict(a) for a in integrity.anchors(s)]
     saved = tmp_path / "anchors.json"
     saved.write_text(json.dumps({"anchors": published}), "utf-8")
-    ok = cli(db_url, "audit", "verify", "--published", str(saved))
+    ok = Cli(db_url)("audit", "verify", "--published", str(saved))
     assert ok.returncode == 0, ok.stderr
     assert "每日锚点一致：共1个锚点，并与已发布的1个锚点核对一致" in ok.stdout
     target = ids["密市监罚〔2026〕2号"]
@@ -270,15 +232,15 @@ def test_history_rewritten_consistently_is_caught_by_the_published_anchor(
             prev = digest
         conn.execute(text("UPDATE credit_record_chain_head SET last_hash = :h"), {"h": prev})
     assert records_check(db).ok  # the chain alone no longer shows it
-    run = cli(db_url, "audit", "verify")
+    run = Cli(db_url)("audit", "verify")
     assert run.returncode == 1 and "的锚点与记录链不符：第7号链节" in run.stderr and "记录历史被改写" in run.stderr
     # Rewriting the anchor table too: the copy published on the portal (saved by anyone) still disagrees.
     with db.engine.begin() as conn:
         a = conn.execute(select(ChainAnchor.__table__)).one()
         forged = integrity.anchor_hash(a.day, a.record_seq, prev, a.audit_event_id, a.audit_hash, a.prev_hash)
         conn.execute(text("UPDATE chain_anchor SET record_hash = :r, hash = :h"), {"r": prev, "h": forged})
-    assert cli(db_url, "audit", "verify").returncode == 0  # the database alone is consistent again
-    run = cli(db_url, "audit", "verify", "--published", str(saved))
+    assert Cli(db_url)("audit", "verify").returncode == 0  # the database alone is consistent again
+    run = Cli(db_url)("audit", "verify", "--published", str(saved))
     assert run.returncode == 1 and f"已发布的{date(2026, 11, 28).isoformat()}锚点与锚点表不符" in run.stderr
 
 
@@ -306,7 +268,7 @@ def test_backfill_chains_records_written_before_the_chain(db: Database, clock: F
     result = records_check(db)
     assert result.ok, result.message
     with db.session() as s:  # and the writer continues the backfilled chain
-        store_many(s, [penalty(8)])
+        store_many(s, [shop_penalty(8)])
     assert records_check(db).message == "记录链完整：共校验8条信用记录。"
 
 
@@ -343,9 +305,9 @@ def test_the_demo_city_verifies_end_to_end(tmp_path: Path, sqlite_template: Path
     path = tmp_path / "demo.db"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
-    demo = cli(url, "demo", "--entities", "300")
+    demo = Cli(url)("demo", "--entities", "300")
     assert demo.returncode == 0, demo.stderr
-    assert cli(url, "audit", "anchor").returncode == 0
-    run = cli(url, "audit", "verify")
+    assert Cli(url)("audit", "anchor").returncode == 0
+    run = Cli(url)("audit", "verify")
     assert run.returncode == 0, run.stderr
     assert "审计链完整" in run.stdout and "记录链完整" in run.stdout and "每日锚点一致：共1个锚点" in run.stdout

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -13,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from tests.commitments.support import ACTOR, entity
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, Cli
 from tests.helpers import login, make_user
 
 from xinyong.app import create_app
@@ -93,18 +90,10 @@ def test_field_key_rotation_re_encrypts_and_re_indexes_every_person(db: Database
 def test_field_key_rotation_command(db_url: str, db: Database) -> None:
     with db.session() as s:
         ids = _persons(s)
-    env = {
-        **os.environ,
-        "XINYONG_DATABASE_URL": db_url,
-        "XINYONG_SECRET_KEY": TEST_SECRET,
-        "XINYONG_MODE": "test",
-        "XINYONG_FIELD_KEY": NEW_FIELD_KEY,
-    }
-    cmd = [sys.executable, "-m", "xinyong.cli", "keys", "rotate-field-key"]
-    refused = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    refused = Cli(db_url, XINYONG_FIELD_KEY=NEW_FIELD_KEY)("keys", "rotate-field-key")
     assert refused.returncode == 1 and "XINYONG_FIELD_KEY_PREVIOUS" in refused.stderr
-    env["XINYONG_FIELD_KEY_PREVIOUS"] = TEST_SECRET
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    cli = Cli(db_url, XINYONG_FIELD_KEY=NEW_FIELD_KEY, XINYONG_FIELD_KEY_PREVIOUS=TEST_SECRET)
+    done = cli("keys", "rotate-field-key")
     assert done.returncode == 0, done.stderr
     assert "重新加密3个自然人证件号码" in done.stdout
     with db.session() as s:
@@ -171,10 +160,7 @@ def test_ending_all_sessions_logs_everyone_out(db_url: str, settings: Settings, 
     make_user(db, "zhang", "operator")
     with TestClient(create_app(settings, db)) as client:
         login(client, "zhang")
-        env = {**os.environ, "XINYONG_DATABASE_URL": db_url, "XINYONG_SECRET_KEY": TEST_SECRET, "XINYONG_MODE": "test"}
-        run = subprocess.run(
-            [sys.executable, "-m", "xinyong.cli", "keys", "end-sessions"], capture_output=True, text=True, env=env
-        )
+        run = Cli(db_url)("keys", "end-sessions")
         assert run.returncode == 0 and "已结束1个登录会话" in run.stdout
         assert client.get("/console", follow_redirects=False).status_code == 303
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from tests.commitments.support import ACTOR, CIPHER
-from tests.ingestion.samples import json_fields
+from tests.factories import ACTOR, CIPHER, json_fields
 
 from xinyong.core.identifiers import resident_id_check_char
 from xinyong.ingestion import service as ingestion_service

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from tests.commitments.support import ACTOR, CIPHER, matter
-from tests.ingestion.samples import json_fields
+from tests.factories import ACTOR, CIPHER, json_fields, matter
 
 from xinyong.checks.models import ApprovalReport, CreditCheck
 from xinyong.commitments.models import Commitment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import chinese_calendar
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.conftest import TEST_SECRET
+from tests.factories import AUTHORITY, SHOP, shop_penalty
 from tests.helpers import login, make_user
 
 from xinyong.app import create_app
@@ -31,35 +33,24 @@ from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Entity
 
 ACTOR = Actor.system("test")
-SHOP = "92230382MA1C00018L"
 COMPANY = "91230382MA1B3N1N24"
-AUTHORITY = "112303820023820061"
 
 
 def at(day: date) -> FixedClock:
     return FixedClock(datetime(day.year, day.month, day.day, 10, 0, tzinfo=CHINA_TZ))
 
 
-def penalty(**overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "CF_XDR_MC": "密山市老王烧烤店",
-        "CF_XDR_LB": "个体工商户",
-        "CF_XDR_SHXYM": SHOP,
-        "CF_WSH": "密市监罚〔2026〕15号",
-        "CF_WFXW": "未按规定明码标价",
-        "CF_SY": "经查，当事人未按规定明码标价。",
-        "CF_YJ": "《明码标价和禁止价格欺诈规定》第二十一条",
-        "CF_CFLB": ["罚款"],
-        "CF_NR": "罚款5000元",
-        "CF_NR_FK": Decimal("0.5"),
-        "CF_JDRQ": date(2026, 1, 15),
-        "CF_CFJG": "密山市市场监督管理局",
-        "CF_CFJGDM": AUTHORITY,
-        "CF_SJLY": "密山市市场监督管理局",
-        "CF_SJLYDM": AUTHORITY,
-    }
-    values.update(overrides)
-    return values
+# The shop's fine of 5,000 yuan for not marking prices, decided 2026-01-15.
+PRICE_TAG_FINE: dict[str, Any] = {
+    "CF_WFXW": "未按规定明码标价",
+    "CF_SY": "经查，当事人未按规定明码标价。",
+    "CF_YJ": "《明码标价和禁止价格欺诈规定》第二十一条",
+    "CF_CFLB": ["罚款"],
+    "CF_NR": "罚款5000元",
+    "CF_NR_FK": Decimal("0.5"),
+    "CF_JDRQ": date(2026, 1, 15),
+}
+penalty = partial(shop_penalty, 15, **PRICE_TAG_FINE)
 
 
 def store(db: Database, values: dict[str, Any], clock: FixedClock, item_code: str = "penalty") -> int:

@@ -7,10 +7,21 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.commitments.support import CIPHER, entity, matter, values
+from tests.factories import (
+    CIPHER,
+    OPERATOR,
+    REVIEWER,
+    ban_values,
+    company_code,
+    dept_id,
+    entity,
+    matter,
+    person_id,
+    propose,
+    to_published,
+)
+from tests.factories import commitment_values as values
 from tests.helpers import login, make_token, make_user
-from tests.ingestion.samples import company_code
-from tests.lists.support import OPERATOR, REVIEWER, dept_id, person_id, propose, to_published
 
 from xinyong.checks import service as checks_service
 from xinyong.commitments import service as commitments_service
@@ -63,7 +74,7 @@ def build(db: Database, clock: FixedClock) -> World:
         )
         assert record is not None
         entity(s, 3)
-        lists_service.create_ban(s, values=_ban(), department_id=dept_id(s), actor=REVIEWER, cipher=CIPHER)
+        lists_service.create_ban(s, values=ban_values(), department_id=dept_id(s), actor=REVIEWER, cipher=CIPHER)
         banned = s.execute(select(Ban.person_id).where(Ban.person_id.is_not(None))).scalar_one()
         supervision.issue_order(
             s,
@@ -108,20 +119,6 @@ def build(db: Database, clock: FixedClock) -> World:
             commitment_person_id=c.person_id,
             check_code=check.code,
         )
-
-
-def _ban() -> dict[str, object]:
-    return {
-        "subject": company_code(3),
-        "scope": "industry",
-        "domain": "food_drugs",
-        "content": "五年内不得从事食品生产经营管理工作",
-        "basis": "《中华人民共和国食品安全法》第一百三十五条",
-        "document_number": "密市监罚〔2026〕88号",
-        "starts_on": "2026-11-01",
-        "ends_on": "2031-10-31",
-        "responsible": [{"role": "principal", "name": "李强", "id_number": person_id(3)}],
-    }
 
 
 def registrations(db: Database, person: int | None = None) -> list[PersonQuery]:

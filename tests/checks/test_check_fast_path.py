@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.commitments.support import entity
+from tests.factories import company_code, entity
 from tests.helpers import make_token
-from tests.ingestion.samples import company_code
 
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import ApiToken
