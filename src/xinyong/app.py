@@ -28,6 +28,7 @@ from xinyong.core.web import (
     STATIC_DIR,
     error_payload,
     make_templates,
+    register_authenticator,
     route_permission,
     upload_limit_bytes,
 )
@@ -374,7 +375,9 @@ def _requeue_reports(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
+    from xinyong.accounts.authenticator import authenticate_request
 
+    register_authenticator(authenticate_request)  # core.web asks accounts who a request's credentials name
     settings = settings or get_settings()
     apply_clock_setting(settings.clock)
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import fail, out, unit_of_work
+
 report_app = typer.Typer(help="信用报告：离线核验签名、导出公钥。", no_args_is_help=True)
 repair_app = typer.Typer(help="信用修复：期限提醒。", no_args_is_help=True)
 
@@ -21,7 +23,6 @@ def verify(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from xinyong.cli import fail, out
     from xinyong.core.config import get_settings
     from xinyong.reports import signing
 
@@ -43,7 +44,6 @@ def verify(
 @report_app.command("public-key")
 def public_key() -> None:
     """打印报告签名公钥（PEM）。"""
-    from xinyong.cli import out
     from xinyong.core.config import get_settings
     from xinyong.reports import signing
 
@@ -53,7 +53,6 @@ def public_key() -> None:
 @repair_app.command("remind")
 def remind() -> None:
     """列出待审核的信用修复申请和处理中的异议：已超期、即将到期的标出。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.objections import service as objections_service
     from xinyong.repair import service
 
