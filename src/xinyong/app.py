@@ -79,8 +79,8 @@ TITLES = {
 
 def _purpose_page(request: Request, exc: PurposeRequired) -> Response:
     """The form asking for a purpose and basis, re-sending the page's own query string (GET) once filled in."""
+    from xinyong.core.web import render
     from xinyong.privacy.rules import rules_on
-    from xinyong.web.views import render
 
     scopes = rules_on(get_clock().today()).scopes
     stated = {k: request.query_params.get(k, "") for k in ("purpose", "basis", "authorisation")}
@@ -449,6 +449,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.objections import views as objections_views
     from xinyong.oversight import api as oversight_api
     from xinyong.oversight import views as oversight_views
+    from xinyong.portal import api as portal_api
     from xinyong.portal import views as portal_views
     from xinyong.privacy import views as privacy_views
     from xinyong.repair import views as repair_views
@@ -461,6 +462,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(checks_api.router)
     app.include_router(api.router)
     app.include_router(subjects_api.router)
+    app.include_router(portal_api.router)  # /api/v1/subjects/{code}
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)

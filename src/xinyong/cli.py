@@ -32,7 +32,8 @@ app.add_typer(keys_app, name="keys")
 
 def _add_domain_commands() -> None:
     from xinyong.disclosure.cli import disclosure_app
-    from xinyong.reports.cli import repair_app, report_app
+    from xinyong.repair.cli import repair_app
+    from xinyong.reports.cli import report_app
 
     app.add_typer(disclosure_app, name="disclosure")
     from xinyong.lists.cli import lists_app

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.checks.models import ApprovalReport, CreditCheck
+from xinyong.core import outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
@@ -23,7 +24,6 @@ from xinyong.core.db import Prepared, Snapshot
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
 from xinyong.core.policy import Departments, scope_of
-from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
 from xinyong.lists.models import Ban, ListEntry
 from xinyong.lists.rules import Measure, load_rules

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from xinyong.core import calendar as calendar_service
 from xinyong.core.clock import demo_today, get_clock, to_china
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from xinyong.core.nav import nav_for
 from xinyong.core.security import ANONYMOUS, PERMISSION_LABELS, Principal, role_label
 
 SESSION_COOKIE = "xy_session"
@@ -228,3 +231,17 @@ def error_payload(exc: DomainError) -> dict[str, Any]:
     if exc.details is not None:
         body["error"]["details"] = exc.details
     return body
+
+
+def render(request: Request, template: str, context: dict[str, object], status_code: int = 200) -> HTMLResponse:
+    """Render a page with the common context (caller, CSRF token, console navigation)."""
+    principal = getattr(request.state, "principal", None)
+    base = {
+        "principal": principal,
+        "csrf_token": csrf_token(request),
+        "nav": nav_for(principal) if principal is not None else [],
+        "due": calendar_service.due_label(request.app.state.db),
+    }
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, template, {**base, **context}, status_code=status_code
+    )

@@ -11,12 +11,11 @@ from fastapi.responses import HTMLResponse
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, render, requires
 from xinyong.education import service
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/education", include_in_schema=False)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.models import CatalogItem
 from xinyong.commitments import service as commitments_service
 from xinyong.commitments.models import Commitment
-from xinyong.core import deadlines
+from xinyong.core import deadlines, outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
@@ -36,10 +36,10 @@ from xinyong.core.crypto import FieldCipher
 from xinyong.core.datafiles import validation_problems
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
+from xinyong.core.security import Principal
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
-from xinyong.exchange import outbox
 from xinyong.notices import service as notices
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -841,3 +841,16 @@ def repairable_records(session: Session, *, entity_id: int) -> list[CreditRecord
         .order_by(CreditRecord.decision_date.desc())
     )
     return list(session.execute(stmt).scalars())
+
+
+def _may_read_evidence(session: Session, principal: Principal, application_id: int) -> bool:
+    """The applicant and the deciding department (``evidence.service``)."""
+    a = get_application(session, application_id)
+    return (principal.entity_id is not None and principal.entity_id == a.entity_id) or (
+        principal.department_id is not None
+        and principal.can("repair.review")
+        and principal.department_id == a.department_id
+    )
+
+
+evidence_service.register_owner_reader(evidence_service.REPAIR, _may_read_evidence)

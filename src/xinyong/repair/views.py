@@ -17,10 +17,10 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, render, requires
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
-from xinyong.evidence import views as evidence_views
+from xinyong.evidence import uploads as evidence_uploads
 from xinyong.notices import service as notices
 from xinyong.objections import service as objections_service
 from xinyong.records import states
@@ -28,7 +28,6 @@ from xinyong.records.models import CreditRecord
 from xinyong.repair import service
 from xinyong.reports import service as reports_service
 from xinyong.subjects.models import Department, Entity
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,7 +153,7 @@ async def sign_commitment(
 @router.post(
     "/console/my/repair/{record_id}",
     response_class=HTMLResponse,
-    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+    dependencies=[accepts_upload(evidence_uploads.request_limit_mb)],
 )
 async def apply(
     request: Request, session: DbSession, settings: AppSettings, principal: Applicant, record_id: int
@@ -162,7 +161,7 @@ async def apply(
     """File the application with its evidence files (refused with every unmet condition and bad file)."""
     entity = _my_entity(session, principal)
     form = await form_fields(request)
-    files = await evidence_views.read_uploads(request, settings)
+    files = await evidence_uploads.read_uploads(request, settings)
     try:
         app = service.apply(
             session,
@@ -172,7 +171,7 @@ async def apply(
             performance=form.get("performance") or "",
             actor=principal.actor(),
             files=files,
-            limits=evidence_views.limits(settings),
+            limits=evidence_uploads.limits(settings),
         )
     except DomainError as exc:
         session.rollback()
