@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
+from xinyong.commitments import lookups as commitment_lookups
 from xinyong.commitments import service as commitments_service
-from xinyong.commitments.models import Commitment
 from xinyong.core import deadlines, outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
@@ -146,19 +146,14 @@ class CheckResult:
         return {"key": self.key, "name": self.name, "ok": self.ok, "detail": self.detail}
 
 
-def repair_commitment(session: Session, *, record_id: int, entity_id: int) -> Commitment | None:
+def repair_commitment(session: Session, *, record_id: int, entity_id: int) -> commitments_service.Commitment | None:
     """The entity's latest 信用修复型 commitment for the record, if it signed one."""
-    stmt = (
-        select(Commitment)
-        .where(
-            Commitment.related_record_id == record_id,
-            Commitment.entity_id == entity_id,
-            Commitment.commitment_type == commitments_service.load_rules().repair_type,
-        )
-        .order_by(Commitment.id.desc())
-        .limit(1)
+    return commitment_lookups.latest_for_record(
+        session,
+        record_id=record_id,
+        entity_id=entity_id,
+        commitment_type=commitments_service.load_rules().repair_type,
     )
-    return session.execute(stmt).scalar_one_or_none()
 
 
 def eligibility(session: Session, *, record: CreditRecord, entity: Entity, performance: str = "") -> list[CheckResult]:
@@ -646,8 +641,7 @@ def review_case(
         if app.status != APPROVED:
             raise Conflict(f"信用修复申请{app.number}当前为“{STATUS_LABELS[app.status]}”，不能撤销修复。")
         reason = f"复核发现信用修复申请{app.number}不应修复（{finding}），撤销修复并恢复公示至最长公示期"
-        commitment = session.get(Commitment, app.commitment_id)
-        assert commitment is not None
+        commitment = commitments_service.get_commitment(session, app.commitment_id)
         if commitment.fulfilment is None:
             _c, outcome = commitments_service.record_fulfilment(
                 session,
@@ -783,21 +777,14 @@ def describe_time(value: Any) -> str:
 
 def repair_matter_for(session: Session, department_id: int) -> Any:
     """The department's active 信用修复型 matter open to online signing (falls back to any department's)."""
-    from xinyong.commitments.models import CommitmentMatter
-
     repair_type = commitments_service.load_rules().repair_type
-    stmt = select(CommitmentMatter).where(
-        CommitmentMatter.commitment_type == repair_type,
-        CommitmentMatter.is_active.is_(True),
-        CommitmentMatter.online_signing.is_(True),
-    )
-    matters = list(session.execute(stmt.order_by(CommitmentMatter.id)).scalars())
+    matters = commitment_lookups.matters_of_type(session, repair_type, online_only=True)
     return next((m for m in matters if m.department_id == department_id), matters[0] if matters else None)
 
 
 def sign_repair_commitment(
     session: Session, *, record_id: int, entity: Entity, legal_rep: str, actor: Actor, cipher: FieldCipher
-) -> Commitment:
+) -> commitments_service.Commitment:
     """The entity signs the 信用修复型 commitment for one of its records online (through the commitments module)."""
     record = session.get(CreditRecord, record_id)
     if record is None or record.entity_id != entity.id:
