@@ -28,6 +28,7 @@ from xinyong.core.web import (
     STATIC_DIR,
     error_payload,
     make_templates,
+    register_authenticator,
     route_permission,
     upload_limit_bytes,
 )
@@ -78,8 +79,8 @@ TITLES = {
 
 def _purpose_page(request: Request, exc: PurposeRequired) -> Response:
     """The form asking for a purpose and basis, re-sending the page's own query string (GET) once filled in."""
+    from xinyong.core.web import render
     from xinyong.privacy.rules import rules_on
-    from xinyong.web.views import render
 
     scopes = rules_on(get_clock().today()).scopes
     stated = {k: request.query_params.get(k, "") for k in ("purpose", "basis", "authorisation")}
@@ -374,7 +375,9 @@ def _requeue_reports(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application: routers, error handlers, templates, static files."""
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
+    from xinyong.accounts.authenticator import authenticate_request
 
+    register_authenticator(authenticate_request)  # core.web asks accounts who a request's credentials name
     settings = settings or get_settings()
     apply_clock_setting(settings.clock)
 
@@ -446,6 +449,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from xinyong.objections import views as objections_views
     from xinyong.oversight import api as oversight_api
     from xinyong.oversight import views as oversight_views
+    from xinyong.portal import api as portal_api
     from xinyong.portal import views as portal_views
     from xinyong.privacy import views as privacy_views
     from xinyong.repair import views as repair_views
@@ -458,6 +462,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(checks_api.router)
     app.include_router(api.router)
     app.include_router(subjects_api.router)
+    app.include_router(portal_api.router)  # /api/v1/subjects/{code}
     app.include_router(catalog_api.router)
     app.include_router(ingestion_api.router)
     app.include_router(commitments_api.router)

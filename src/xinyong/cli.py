@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
+from xinyong.core.cli import _database, before_database, err, fail, out, unit_of_work
 from xinyong.core.config import get_settings
 from xinyong.core.db import Database
 from xinyong.core.errors import CalendarMissing, DomainError
@@ -35,7 +32,8 @@ app.add_typer(keys_app, name="keys")
 
 def _add_domain_commands() -> None:
     from xinyong.disclosure.cli import disclosure_app
-    from xinyong.reports.cli import repair_app, report_app
+    from xinyong.repair.cli import repair_app
+    from xinyong.reports.cli import report_app
 
     app.add_typer(disclosure_app, name="disclosure")
     from xinyong.lists.cli import lists_app
@@ -60,41 +58,12 @@ def _add_domain_commands() -> None:
 
 _add_domain_commands()
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a Chinese error to stderr and return the Exit to raise."""
-    err.print(f"错误：{message}", style="red", markup=False)
-    return typer.Exit(code)
-
-
-def _database() -> Database:
+def _load_models() -> None:
     import xinyong.models  # noqa: F401  (every mapper known before the first flush)
 
-    return Database(get_settings().database_url)
 
-
-@contextmanager
-def unit_of_work(db: Database | None = None) -> Iterator[tuple[Database, Session]]:
-    """A database session for one command; domain errors become Chinese messages and exit 1."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    db = db or _database()
-    try:
-        with db.session() as session:
-            yield db, session
-    except CalendarMissing as exc:
-        raise fail(exc.message, 2) from None
-    except DomainError as exc:
-        raise fail(exc.message) from None
-    except (OperationalError, ProgrammingError) as exc:
-        if "no such table" in str(exc) or "does not exist" in str(exc):
-            raise fail("数据库尚未初始化，请先运行 xinyong init。") from None
-        raise
-    finally:
-        db.dispose()
+before_database(_load_models)
 
 
 def _init(db: Database, *, quiet: bool = False) -> None:
@@ -563,9 +532,9 @@ def keys_rotate_field_key() -> None:
 
     先把原密钥设为 XINYONG_FIELD_KEY_PREVIOUS、新密钥设为 XINYONG_FIELD_KEY，停止服务后运行本命令。
     """
-    from xinyong.core import keys
     from xinyong.core.audit import Actor
     from xinyong.core.crypto import FieldCipher
+    from xinyong.subjects import keys
 
     settings = get_settings()
     if not settings.field_key_previous:

@@ -14,7 +14,6 @@ from tests.conftest import TEST_SECRET, Cli
 from tests.helpers import login, make_user
 
 from xinyong.app import create_app
-from xinyong.core import keys
 from xinyong.core.clock import FixedClock
 from xinyong.core.config import DEMO_SECRET, Settings
 from xinyong.core.crypto import FieldCipher
@@ -23,6 +22,7 @@ from xinyong.core.errors import ValidationFailed
 from xinyong.core.identifiers import resident_id_check_char
 from xinyong.reports import service as reports
 from xinyong.reports.service import Requester
+from xinyong.subjects import keys
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Person
 

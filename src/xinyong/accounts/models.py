@@ -1,10 +1,10 @@
-"""ORM models of user accounts, web sessions, API tokens and login attempts."""
+"""ORM models of user accounts, web sessions, API tokens, login attempts and the API clients tokens are issued to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xinyong.core.db import Base, UTCDateTime
@@ -79,3 +79,21 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     success: Mapped[bool] = mapped_column()
+
+
+class ApiClient(Base):
+    """A registered third-party credit agency or industry association using the open data API (T31, T32)."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # agency | association
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON)  # the open-data scopes its tokens may carry
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
 
-from xinyong.accounts.models import ApiToken, LoginAttempt, User, WebSession
+from xinyong.accounts.models import ApiClient, ApiToken, LoginAttempt, User, WebSession
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
@@ -300,7 +300,6 @@ def resolve_token(session: Session, token: str) -> ApiToken | None:
 
 def resolve_token_and_client(session: Session, token: str) -> tuple[ApiToken, int | None] | None:
     """The live token row and, for a registered API client's token, the client's calls per minute (one query)."""
-    from xinyong.exchange.models import ApiClient
 
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "xy":
@@ -402,7 +401,6 @@ def _clear_on_commit(session: Session) -> None:
 
 
 def _watch_token_changes() -> None:
-    from xinyong.exchange.models import ApiClient
     from xinyong.subjects.models import Department
 
     for model in (ApiToken, ApiClient, Department):

@@ -10,9 +10,8 @@ from fastapi.responses import HTMLResponse
 from xinyong.accounts import service
 from xinyong.core.errors import DomainError
 from xinyong.core.security import ROLE_LABELS, Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, render, requires
 from xinyong.subjects import service as subjects_service
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -137,6 +137,11 @@ def all_associations(session: Session) -> list[tuple[Association, int, list[str]
     return [(a, int(counts.get(a.id, 0)), users.get(a.id, [])) for a in rows]
 
 
+def exists(session: Session, name: str) -> bool:
+    """Whether an association of that name is registered."""
+    return session.execute(select(Association.id).where(Association.name == name)).first() is not None
+
+
 def association_of(session: Session, user_id: int | None) -> Association:
     """The association the user acts for."""
     link = session.get(AssociationUser, user_id) if user_id is not None else None

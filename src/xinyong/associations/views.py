@@ -14,9 +14,8 @@ from xinyong.associations.models import Association
 from xinyong.core.errors import DomainError
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import DbSession, accepts_upload, form_fields, render, requires
 from xinyong.subjects import service as subjects_service
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

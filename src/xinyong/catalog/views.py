@@ -12,9 +12,8 @@ from xinyong.catalog.models import CatalogVersion
 from xinyong.catalog.schemas import NATURE_LABELS, OPENNESS_LABELS, TYPE_LABELS
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, accepts_upload, requires
+from xinyong.core.web import DbSession, accepts_upload, render, requires
 from xinyong.subjects import service as subjects_service
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/catalog", include_in_schema=False)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.checks import repository
 from xinyong.checks.models import ApprovalReport, CreditCheck
+from xinyong.core import outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock, to_china
@@ -24,7 +25,6 @@ from xinyong.core.db import Snapshot
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.identifiers import mask_id_number
 from xinyong.core.policy import Departments, scope_of
-from xinyong.exchange import outbox
 from xinyong.lists import service as lists_service
 from xinyong.lists.rules import Measure, load_rules
 from xinyong.subjects.models import Department

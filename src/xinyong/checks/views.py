@@ -12,11 +12,10 @@ from xinyong.checks.models import CreditCheck
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, render, requires
 from xinyong.lists.rules import load_rules
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

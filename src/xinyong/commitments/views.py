@@ -17,13 +17,12 @@ from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, render, requires
 from xinyong.education import service as education_service
 from xinyong.privacy import service as privacy_service
 from xinyong.records.models import CreditRecord
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from xinyong.core import calendar as calendar_service
 from xinyong.core.clock import demo_today, get_clock, to_china
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from xinyong.core.nav import nav_for
 from xinyong.core.security import ANONYMOUS, PERMISSION_LABELS, Principal, role_label
 
 SESSION_COOKIE = "xy_session"
@@ -56,45 +59,27 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _touch(request: Request, session: Session, session_id: int) -> None:
-    """Record a session's use: in the request's own transaction when it writes, else in a short one of its own
-    (a SQLite read transaction must not turn into a write)."""
-    from xinyong.accounts import service as accounts
+Authenticator = Callable[[Request, Session], Principal | None]
+"""Who a request's credentials (bearer token, session cookie) name, or None for the anonymous public; raises
+NotAuthenticated for a bearer token it refuses. ``accounts`` provides it; ``create_app`` registers it."""
 
-    if request.method not in SAFE_METHODS:
-        accounts.touch_session(session, session_id)
-        return
-    with get_database(request).session() as writer:
-        accounts.touch_session(writer, session_id)
+_authenticators: list[Authenticator] = []
+
+
+def register_authenticator(authenticator: Authenticator) -> None:
+    """Install the function that turns a request's credentials into a principal (core imports no domain, so the
+    accounts package hands it in at start-up). Registering again replaces it."""
+    _authenticators[:] = [authenticator]
 
 
 def get_principal(request: Request, session: DbSession) -> Principal:
     """Who is calling: a bearer token, a web session, or the anonymous public."""
-    from xinyong.accounts import service as accounts
-
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    ip = client_ip(request)
-    principal = ANONYMOUS
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        ttl = get_settings_dep(request).token_cache_seconds
-        bearer = accounts.principal_for_bearer(session, auth[7:].strip(), ip=ip, ttl=ttl)
-        if bearer is None:
-            raise NotAuthenticated("访问令牌无效、已过期或已被吊销。")
-        principal = bearer
-        request.state.via_token = True
-    elif token := request.cookies.get(SESSION_COOKIE):
-        settings = get_settings_dep(request)
-        found = accounts.resolve_session(
-            session, token, key=settings.session_key, idle_minutes=settings.session_idle_minutes
-        )
-        if found is not None:
-            web_session, user = found
-            if accounts.session_needs_touch(web_session):
-                _touch(request, session, web_session.id)
-            principal = accounts.principal_for_user(user, session_id=web_session.id, ip=ip)
+    if not _authenticators:
+        raise RuntimeError("no authenticator registered (core.web.register_authenticator)")
+    principal = _authenticators[0](request, session) or ANONYMOUS
     request.state.principal = principal
     return principal
 
@@ -246,3 +231,17 @@ def error_payload(exc: DomainError) -> dict[str, Any]:
     if exc.details is not None:
         body["error"]["details"] = exc.details
     return body
+
+
+def render(request: Request, template: str, context: dict[str, object], status_code: int = 200) -> HTMLResponse:
+    """Render a page with the common context (caller, CSRF token, console navigation)."""
+    principal = getattr(request.state, "principal", None)
+    base = {
+        "principal": principal,
+        "csrf_token": csrf_token(request),
+        "nav": nav_for(principal) if principal is not None else [],
+        "due": calendar_service.due_label(request.app.state.db),
+    }
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, template, {**base, **context}, status_code=status_code
+    )

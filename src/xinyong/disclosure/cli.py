@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import fail, out, unit_of_work
+
 disclosure_app = typer.Typer(help="信用信息公示：公示期到期处理。", no_args_is_help=True)
 
 
@@ -15,7 +17,6 @@ def refresh(
     on: Annotated[str | None, typer.Option("--date", help="按该日期处理（YYYY-MM-DD，默认今天）")] = None,
 ) -> None:
     """将公示期已届满的记录置为“公示期满”（经记录状态机，写审计日志）。服务启动时每天自动运行一次。"""
-    from xinyong.cli import fail, out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.disclosure import service
 

@@ -12,13 +12,12 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import ValidationFailed
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, requires
+from xinyong.core.web import AppSettings, DbSession, render, requires
 from xinyong.education import service
 from xinyong.education.models import CourseCompletion, CourseSession
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Entity, Person
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/education", include_in_schema=False)
 

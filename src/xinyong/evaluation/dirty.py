@@ -1,15 +1,18 @@
-"""Marking entities for re-evaluation when their record changes (kept tiny: it runs inside ingestion)."""
+"""Marking entities for re-evaluation when their record changes (kept tiny: it runs inside ingestion). Registered
+with ``records.hooks`` when the evaluation package is imported."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.evaluation.models import DirtySubject
+from xinyong.records.hooks import on_records_changed, on_regrade
 from xinyong.subjects.models import Relation
 
 
@@ -46,3 +49,19 @@ def mark_dirty(
     finally:
         cur.close()
     return len(ids)
+
+
+on_records_changed(mark_dirty)
+
+
+def regrade(session: Session, *, actor: Actor, entity_ids: Sequence[int] | None = None) -> None:
+    """Re-grade the given entities now, or (None) every queued one (``records.hooks.regrade`` asks for it)."""
+    from xinyong.evaluation import service  # the scoring model loads only when grading
+
+    if entity_ids is None:
+        service.evaluate_dirty(session, actor=actor)
+    else:
+        service.evaluate_subjects(session, list(entity_ids), actor=actor)
+
+
+on_regrade(regrade)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import ALL_DEPARTMENTS, scope_of
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, accepts_upload, requires
+from xinyong.core.web import DbSession, accepts_upload, render, requires
 from xinyong.evaluation import industry, service
 from xinyong.evaluation import warnings as warnings_service
 from xinyong.evaluation.engine import LIST_LABELS
@@ -22,7 +22,6 @@ from xinyong.evaluation.models import WARNING_STATUS_LABELS
 from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department, Entity
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/evaluation", include_in_schema=False)
 

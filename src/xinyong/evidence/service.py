@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -16,6 +17,7 @@ from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.core.db import get_or_404
 from xinyong.core.errors import ValidationFailed
+from xinyong.core.security import Principal
 from xinyong.evidence.models import EvidenceFile
 
 OBJECTION, REPAIR = "objection", "repair"
@@ -51,6 +53,23 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_files=5)  # the settings' defaults
+
+OwnerReader = Callable[[Session, Principal, int], bool]
+"""``(session, principal, owner_id) -> bool``: whether the caller may see the files of that objection or application."""
+
+_owner_readers: dict[str, OwnerReader] = {}
+
+
+def register_owner_reader(kind: str, reader: OwnerReader) -> None:
+    """Let the workflow that owns files of ``kind`` (objections, repair) decide who may read them; evidence imports
+    no owner."""
+    _owner_readers[kind] = reader
+
+
+def owner_may_read(session: Session, principal: Principal, *, kind: str, owner_id: int) -> bool:
+    """Whether the owning workflow lets ``principal`` read the files of owner ``owner_id``; an unknown kind: no."""
+    reader = _owner_readers.get(kind)
+    return reader is not None and reader(session, principal, owner_id)
 
 
 def sniff(data: bytes) -> str | None:

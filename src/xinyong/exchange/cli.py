@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import _database, fail, out, unit_of_work
+
 exchange_app = typer.Typer(help="信息报送：向鸡西市、省级平台推送增量数据；接口调用方管理。", no_args_is_help=True)
 
 
@@ -17,7 +19,6 @@ def push(
     ] = None,
 ) -> None:
     """推送增量批次：先收取回执、重发未确认的批次，再生成并发送新批次；有失败时退出码1。"""
-    from xinyong.cli import _database, fail, out
     from xinyong.core.audit import Actor
     from xinyong.core.errors import DomainError
     from xinyong.exchange import service
@@ -54,7 +55,6 @@ def destination(
     disable: Annotated[bool, typer.Option("--disable", help="停用该目的地")] = False,
 ) -> None:
     """新增或修改报送目的地（按代码）。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.exchange import service
 
@@ -81,7 +81,6 @@ def destination(
 @exchange_app.command("status")
 def status() -> None:
     """每个目的地：已确认、待回执、失败的批次与条数，确认位置。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.exchange import service
 
     with unit_of_work() as (_db, session):
@@ -97,7 +96,6 @@ def ack(
     sha256: Annotated[str, typer.Argument(help="接收方回执中的SHA-256")],
 ) -> None:
     """手工登记接收方的回执（批次号＋校验值）。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.exchange import service
 
@@ -116,7 +114,6 @@ def client(
     uscc: Annotated[str | None, typer.Option("--uscc", help="统一社会信用代码")] = None,
 ) -> None:
     """登记或修改接口调用方（第三方信用服务机构、行业协会）。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.exchange import clients
 
@@ -133,7 +130,6 @@ def client_token(
     expires_days: Annotated[int, typer.Option("--expires-days", help="有效天数")] = 90,
 ) -> None:
     """为接口调用方签发限定范围、限期的令牌，只输出令牌本身。"""
-    from xinyong.cli import unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.exchange import clients
 

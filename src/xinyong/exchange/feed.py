@@ -30,8 +30,8 @@ from xinyong.core.datafiles import shipped_loader, validated
 from xinyong.core.db import Database
 from xinyong.core.downloads import csv_text
 from xinyong.exchange.models import ExchangeOutbox
+from xinyong.lists import events as list_events
 from xinyong.lists import rules as list_rules
-from xinyong.lists.models import ListEntry, ListEvent
 from xinyong.records import states
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.subjects.models import Department, Entity
@@ -40,7 +40,7 @@ SOURCES = ("record", "record_event", "list_event", "outbox")
 SOURCE_TABLES: dict[str, Table] = {
     "record": CreditRecord.__table__,  # type: ignore[dict-item]
     "record_event": RecordEvent.__table__,  # type: ignore[dict-item]
-    "list_event": ListEvent.__table__,  # type: ignore[dict-item]
+    "list_event": list_events.EVENTS_TABLE,
     "outbox": ExchangeOutbox.__table__,  # type: ignore[dict-item]
 }
 SOURCE_LABELS = {
@@ -289,13 +289,7 @@ def read_list_events(
     session: Session, after: int, upto: int, limit: int, rules: ExchangeRules
 ) -> tuple[list[Item], int]:
     """List entries published and removed (红黑名单, key attention, judgment debtors…)."""
-    rows = session.execute(
-        select(ListEvent, ListEntry)
-        .join(ListEntry, ListEntry.id == ListEvent.entry_id)
-        .where(ListEvent.id > after, ListEvent.id <= upto, ListEvent.to_status.in_(list(rules.list_steps)))
-        .order_by(ListEvent.id)
-        .limit(limit)
-    ).all()
+    rows = list_events.events_between(session, after=after, upto=upto, to_statuses=rules.list_steps, limit=limit)
     depts = _departments(session) if rows else {}
     names = list_rules.load_rules()
     items = []

@@ -4,29 +4,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from xinyong.accounts.models import ApiClient as ApiClient  # kept importable here: API clients are in accounts
 from xinyong.core.db import Base, UTCDateTime
-
-
-class ExchangeOutbox(Base):
-    """A workflow result to report upward (repair result, check feedback, rectification outcome).
-
-    Written in the same transaction as the change; bulk records are not copied here, the feed reads them from
-    ``credit_record`` itself.
-    """
-
-    __tablename__ = "exchange_outbox"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # a feed type: repair | joint_case | supervision
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[int] = mapped_column(Integer)
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # by the type's field codes
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+from xinyong.core.outbox import ExchangeOutbox as ExchangeOutbox  # kept importable here: the outbox is in core
 
 
 class ExchangeDestination(Base):
@@ -92,24 +76,6 @@ class ExchangeAttempt(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
-
-
-class ApiClient(Base):
-    """A registered third-party credit agency or industry association using the open data API (T31, T32)."""
-
-    __tablename__ = "api_client"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))  # agency | association
-    uscc: Mapped[str | None] = mapped_column(String(18))
-    contact: Mapped[str | None] = mapped_column(String(200))
-    scopes: Mapped[list[str]] = mapped_column(JSON)  # the open-data scopes its tokens may carry
-    rate_per_minute: Mapped[int] = mapped_column(Integer)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by: Mapped[str] = mapped_column(String(120))
 
 
 class SubjectAuthorisation(Base):

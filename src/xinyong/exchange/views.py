@@ -14,10 +14,9 @@ from xinyong.core.downloads import neutralise_csv
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, render, requires
 from xinyong.exchange import clients, feed, service
 from xinyong.exchange.models import ApiClient
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,6 +26,7 @@ from xinyong.ingestion import pipeline
 from xinyong.ingestion.files import FileRejected, open_source
 from xinyong.ingestion.models import Batch, BatchError
 from xinyong.ingestion.validate import ID_IN_TEXT_NOTE, FieldError, RowValidator, ValidRow
+from xinyong.records import hooks as records_hooks
 from xinyong.records import service as records_service
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department
@@ -77,9 +78,7 @@ def submit_one(
     )
     stored.warnings[:0] = result.warnings
     if stored.record.entity_id is not None:  # re-graded at once (a person's related entities wait for the next run)
-        from xinyong.evaluation import service as evaluation_service
-
-        evaluation_service.evaluate_subjects(session, [stored.record.entity_id], actor=actor)
+        records_hooks.regrade(session, actor=actor, entity_ids=[stored.record.entity_id])
     return stored, spec
 
 
@@ -291,11 +290,9 @@ _ANALYZE_AFTER_CHUNKS = frozenset({1, 10, 100, 1000})
 
 def _regrade(db: Database, actor: Actor) -> None:
     """Re-grade the subjects the batch touched (they were marked dirty as their records were stored)."""
-    from xinyong.evaluation import service as evaluation_service
-
     try:
         with db.session() as session:
-            evaluation_service.evaluate_dirty(session, actor=actor)
+            records_hooks.regrade(session, actor=actor)
     except Exception:  # the records are committed; the subjects stay queued for `xinyong evaluate --dirty`
         log.exception("re-grading after a batch failed; subjects stay queued")
 

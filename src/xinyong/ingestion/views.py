@@ -18,12 +18,11 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import download
 from xinyong.core.errors import DomainError, NotFound
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, render, requires
 from xinyong.ingestion import service
 from xinyong.ingestion.files import FileRejected, save_upload
 from xinyong.ingestion.models import Batch
 from xinyong.records import service as records_service
-from xinyong.web.views import render
 
 log = logging.getLogger("xinyong.ingestion")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import fail
+
 
 def draw_command(
     seeds: Annotated[Path, typer.Option("--seeds", help="随机源文件：每行一个随机源（空格分隔的整数），#开头为注释")],
@@ -15,7 +17,6 @@ def draw_command(
     count: Annotated[int, typer.Option("--count", help="抽取数量")],
 ) -> None:
     """按 RFC 3797 方法从公布的名录库中抽取：按抽中顺序输出所抽中的名录库行。"""
-    from xinyong.cli import fail
     from xinyong.core.errors import DomainError
     from xinyong.inspections import draw
 

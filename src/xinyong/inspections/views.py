@@ -12,12 +12,11 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, render, requires
 from xinyong.inspections import draw, service
 from xinyong.inspections.models import InspectionPlan
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, public
+from xinyong.core.web import DbSession, public, render
 from xinyong.integrity import service
-from xinyong.portal.views import render
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
 from xinyong.core.downloads import safe_filename
 from xinyong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import AppSettings, DbSession, accepts_upload, public, requires
 from xinyong.lists import service
-from xinyong.lists.rules import load_rules
+from xinyong.lists.rules import load_rules, measure_json
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
 
@@ -118,7 +117,7 @@ def measures(session: DbSession, _: Public) -> dict[str, Any]:
         "version": rules.version,
         "effective_from": rules.effective_from.isoformat(),
         "matters": rules.matters,
-        "measures": [checks_service.measure_json(m) for m in rules.measures],
+        "measures": [measure_json(m) for m in rules.measures],
     }
 
 

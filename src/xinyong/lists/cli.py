@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import fail, out, unit_of_work
+
 lists_app = typer.Typer(help="名单：期满移出、导入失信被执行人。", no_args_is_help=True)
 
 
@@ -16,7 +18,6 @@ def expire(
     on: Annotated[str | None, typer.Option("--date", help="按该日期处理（YYYY-MM-DD，默认今天）")] = None,
 ) -> None:
     """将列入期限已届满的名单记录移出（经名单状态机，信用记录置为“公示期满”，写审计日志）。"""
-    from xinyong.cli import fail, out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.core.errors import DomainError
     from xinyong.lists import service
@@ -38,7 +39,6 @@ def expire(
 @lists_app.command("import-court")
 def import_court(file: Annotated[Path, typer.Argument(help="人民法院提供的失信被执行人名单（CSV或XLSX）")]) -> None:
     """导入人民法院公布的失信被执行人名单（表头为目录字段代码或中文名称）；有错误的行单独报告。"""
-    from xinyong.cli import fail, out, unit_of_work
     from xinyong.core.audit import Actor
     from xinyong.core.config import get_settings
     from xinyong.core.crypto import get_cipher

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -114,3 +114,20 @@ def load_rules() -> ListRules:
     """The shipped rules, validated once."""
     raw = json.loads(resources.files("xinyong.lists").joinpath("data", RULES_FILE).read_bytes())
     return parse_rules(raw)
+
+
+def measure_json(m: Measure) -> dict[str, Any]:
+    """A measure as the check and the public list show it."""
+    rules = load_rules()
+    return {
+        "code": m.code,
+        "content": m.content,
+        "kind": m.kind,
+        "kind_name": rules.measure_kinds[m.kind],
+        "effect": m.effect,
+        "legal_basis": m.legal_basis,
+        "departments": m.departments,
+        "lists": [rules.list_name(x) for x in m.lists],
+        "domains": [rules.key_attention_domains[d] for d in m.domains],
+        "matters": [rules.matters[x] for x in m.matters],
+    }

@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinyong.core import deadlines
+from xinyong.core import deadlines, outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
 from xinyong.core.crypto import FieldCipher
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.forms import check_plausible
-from xinyong.exchange import outbox
 from xinyong.ingestion import service as ingestion_service
 from xinyong.lists.models import Campaign, Interview, RectificationOrder
 from xinyong.lists.service import Subject, _department, _Errors, _text, find_subject, legal_rep_for_entity

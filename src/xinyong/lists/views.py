@@ -8,16 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from xinyong.checks import service as checks_service
 from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, form_fields, public, render, requires
 from xinyong.lists import service, supervision
-from xinyong.lists.rules import load_rules
+from xinyong.lists.rules import load_rules, measure_json
 from xinyong.privacy import service as privacy_service
 from xinyong.subjects.models import Person
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -242,7 +240,7 @@ def measures_page(request: Request, _: Reader) -> HTMLResponse:
     return render(
         request,
         "lists/measures.html",
-        {"rules": rules, "measures": [checks_service.measure_json(m) for m in rules.measures], "console": True},
+        {"rules": rules, "measures": [measure_json(m) for m in rules.measures], "console": True},
     )
 
 
@@ -253,7 +251,7 @@ def portal_measures(request: Request, _: Public) -> HTMLResponse:
     return render(
         request,
         "lists/portal_measures.html",
-        {"rules": rules, "measures": [checks_service.measure_json(m) for m in rules.measures], "console": False},
+        {"rules": rules, "measures": [measure_json(m) for m in rules.measures], "console": False},
     )
 
 

@@ -24,6 +24,7 @@ from xinyong.core.datafiles import shipped_loader
 from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
+from xinyong.core.security import Principal
 from xinyong.evidence import service as evidence_service
 from xinyong.evidence.service import DEFAULT_LIMITS
 from xinyong.ingestion import service as ingestion_service
@@ -565,3 +566,16 @@ def entity_name(session: Session, entity_id: int) -> str:
     """The entity's name, for pages."""
     entity = session.get(Entity, entity_id)
     return entity.name if entity else ""
+
+
+def _may_read_evidence(session: Session, principal: Principal, objection_id: int) -> bool:
+    """The objector, the deciding department and the window that filed for a person (``evidence.service``)."""
+    o = get_objection(session, objection_id)
+    return (principal.entity_id is not None and principal.entity_id == o.entity_id) or (
+        principal.department_id is not None
+        and principal.can("objections.handle")
+        and principal.department_id in (o.department_id, o.window_department_id)
+    )
+
+
+evidence_service.register_owner_reader(evidence_service.OBJECTION, _may_read_evidence)

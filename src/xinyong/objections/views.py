@@ -15,16 +15,15 @@ from xinyong.core.errors import PermissionDenied
 from xinyong.core.forms import form_action
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, render, requires
 from xinyong.evidence import service as evidence_service
-from xinyong.evidence import views as evidence_views
+from xinyong.evidence import uploads as evidence_uploads
 from xinyong.objections import service
 from xinyong.objections.models import Objection
 from xinyong.records import service as records_service
 from xinyong.records import states
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Department, Entity
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,13 +93,13 @@ def my_objections(request: Request, session: DbSession, principal: Filer, record
 @router.post(
     "/console/my/objections",
     response_class=HTMLResponse,
-    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+    dependencies=[accepts_upload(evidence_uploads.request_limit_mb)],
 )
 async def file(request: Request, session: DbSession, settings: AppSettings, principal: Filer) -> HTMLResponse:
     """File an objection with its evidence files: the record shows 异议中 at once."""
     entity = _my_entity(session, principal)
     form = await form_fields(request)
-    files = await evidence_views.read_uploads(request, settings)
+    files = await evidence_uploads.read_uploads(request, settings)
     raw = (form.get("record") or "").strip()
 
     def file_it() -> Objection:
@@ -114,7 +113,7 @@ async def file(request: Request, session: DbSession, settings: AppSettings, prin
             evidence=form.get("evidence") or "",
             actor=principal.actor(),
             files=files,
-            limits=evidence_views.limits(settings),
+            limits=evidence_uploads.limits(settings),
         )
 
     return form_action(
@@ -248,12 +247,12 @@ def window_page(request: Request, session: DbSession, principal: Window) -> HTML
 @router.post(
     "/console/objections/window",
     response_class=HTMLResponse,
-    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+    dependencies=[accepts_upload(evidence_uploads.request_limit_mb)],
 )
 async def window_file(request: Request, session: DbSession, settings: AppSettings, principal: Window) -> HTMLResponse:
     """File for a natural person whose ID card the clerk checked; a number not the record's subject is refused."""
     form = await form_fields(request)
-    files = await evidence_views.read_uploads(request, settings)
+    files = await evidence_uploads.read_uploads(request, settings)
     return form_action(
         session,
         lambda: service.file_at_window(
@@ -268,7 +267,7 @@ async def window_file(request: Request, session: DbSession, settings: AppSetting
             cipher=get_cipher(settings.field_secret),
             window_department_id=principal.department_id,
             files=files,
-            limits=evidence_views.limits(settings),
+            limits=evidence_uploads.limits(settings),
         ),
         done=lambda objection: _window_page(request, session, principal, filed=objection),
         failed=lambda exc: _window_page(request, session, principal, error=exc.message, form=form),

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import out, unit_of_work
+
 oversight_app = typer.Typer(help="部门履职监测与年度考核。", no_args_is_help=True)
 
 
@@ -16,7 +18,6 @@ def assessment_command(
     year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="考核年度（默认本年）")] = None,
 ) -> None:
     """导出年度营商环境考核评分表（XLSX：各部门指标、得分、权重版本与指标口径）。"""
-    from xinyong.cli import out, unit_of_work
     from xinyong.oversight import assessment, service
 
     with unit_of_work() as (_db, session):

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import User
 from xinyong.associations import service as associations_service
-from xinyong.associations.models import Association
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
 from xinyong.core.db import Database
@@ -69,7 +68,7 @@ def _progress(session: Session) -> int:
 
 
 def _association(session: Session) -> int:
-    if session.execute(select(Association.id).where(Association.name == ASSOCIATION_NAME)).first():
+    if associations_service.exists(session, ASSOCIATION_NAME):
         return 0
     actor = Actor.system("demo")
     civil = session.execute(select(Department.code).where(Department.code == "mzj")).scalar_one_or_none()

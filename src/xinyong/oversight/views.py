@@ -10,9 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, form_fields, requires
+from xinyong.core.web import DbSession, form_fields, render, requires
 from xinyong.oversight import assessment, plan, service
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from xinyong.core.errors import ValidationFailed
 from xinyong.core.security import Principal
 from xinyong.core.web import DbSession, public, requires
+from xinyong.core.web import render as _render
 from xinyong.disclosure import service as disclosure
 from xinyong.portal import service
 from xinyong.portal.ratelimit import check_search_rate
 from xinyong.records.states import STATUS_LABELS
-from xinyong.web.views import render as _render
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 console_router = APIRouter(prefix="/console/records", include_in_schema=False)

@@ -14,13 +14,12 @@ from xinyong.core.crypto import get_cipher
 from xinyong.core.errors import DomainError, ValidationFailed
 from xinyong.core.forms import form_action
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, render, requires
 from xinyong.privacy import service
 from xinyong.privacy.models import PersonAuthorisation
 from xinyong.privacy.rules import rules_on
 from xinyong.subjects import service as subjects_service
 from xinyong.subjects.models import Department, Person
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/privacy", include_in_schema=False)
 

@@ -25,8 +25,8 @@ from xinyong.core.errors import DomainError, NotFound, ValidationFailed
 from xinyong.core.identifiers import USCC_ENTITY_TYPES, describe_uscc, mask_id_number
 from xinyong.disclosure import rules as disclosure_rules
 from xinyong.disclosure import service as disclosure_service
-from xinyong.evaluation.dirty import mark_dirty
 from xinyong.records import chain, repository, states
+from xinyong.records.hooks import records_changed as mark_dirty
 from xinyong.records.models import CreditRecord, RecordEvent
 from xinyong.records.outcome import outcome_of
 from xinyong.subjects.models import Department, Entity, Person, SubjectNameReview

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import User
+from xinyong.commitments import lookups as commitment_lookups
 from xinyong.commitments import service as commitments_service
 from xinyong.core.audit import Actor
 from xinyong.core.clock import get_clock
@@ -51,11 +52,7 @@ def seed(
 
 
 def _repair_matters(session: Session) -> list[Any]:
-    from xinyong.commitments.models import CommitmentMatter
-
-    repair_type = commitments_service.load_rules().repair_type
-    stmt = select(CommitmentMatter).where(CommitmentMatter.commitment_type == repair_type)
-    return list(session.execute(stmt).scalars())
+    return list(commitment_lookups.matters_of_type(session, commitments_service.load_rules().repair_type))
 
 
 def _penalties(session: Session, *, older_than_days: int, limit: int, skip: set[int]) -> list[CreditRecord]:

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.models import CatalogItem
+from xinyong.commitments import lookups as commitment_lookups
 from xinyong.commitments import service as commitments_service
-from xinyong.commitments.models import Commitment
-from xinyong.core import deadlines
+from xinyong.core import deadlines, outbox
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.calendar import get_calendar
@@ -34,10 +34,10 @@ from xinyong.core.datafiles import shipped_loader
 from xinyong.core.db import get_or_404
 from xinyong.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from xinyong.core.policy import ALL_DEPARTMENTS, Departments, scope_of
+from xinyong.core.security import Principal
 from xinyong.disclosure import service as disclosure_service
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
-from xinyong.exchange import outbox
 from xinyong.notices import service as notices
 from xinyong.records import service as records_service
 from xinyong.records import states
@@ -138,19 +138,14 @@ class CheckResult:
         return {"key": self.key, "name": self.name, "ok": self.ok, "detail": self.detail}
 
 
-def repair_commitment(session: Session, *, record_id: int, entity_id: int) -> Commitment | None:
+def repair_commitment(session: Session, *, record_id: int, entity_id: int) -> commitment_lookups.Commitment | None:
     """The entity's latest 信用修复型 commitment for the record, if it signed one."""
-    stmt = (
-        select(Commitment)
-        .where(
-            Commitment.related_record_id == record_id,
-            Commitment.entity_id == entity_id,
-            Commitment.commitment_type == commitments_service.load_rules().repair_type,
-        )
-        .order_by(Commitment.id.desc())
-        .limit(1)
+    return commitment_lookups.latest_for_record(
+        session,
+        record_id=record_id,
+        entity_id=entity_id,
+        commitment_type=commitments_service.load_rules().repair_type,
     )
-    return session.execute(stmt).scalar_one_or_none()
 
 
 def eligibility(session: Session, *, record: CreditRecord, entity: Entity, performance: str = "") -> list[CheckResult]:
@@ -628,8 +623,7 @@ def review_case(
         if app.status != APPROVED:
             raise Conflict(f"信用修复申请{app.number}当前为“{STATUS_LABELS[app.status]}”，不能撤销修复。")
         reason = f"复核发现信用修复申请{app.number}不应修复（{finding}），撤销修复并恢复公示至最长公示期"
-        commitment = session.get(Commitment, app.commitment_id)
-        assert commitment is not None
+        commitment = commitments_service.get_commitment(session, app.commitment_id)
         if commitment.fulfilment is None:
             _c, outcome = commitments_service.record_fulfilment(
                 session,
@@ -765,21 +759,14 @@ def describe_time(value: Any) -> str:
 
 def repair_matter_for(session: Session, department_id: int) -> Any:
     """The department's active 信用修复型 matter open to online signing (falls back to any department's)."""
-    from xinyong.commitments.models import CommitmentMatter
-
     repair_type = commitments_service.load_rules().repair_type
-    stmt = select(CommitmentMatter).where(
-        CommitmentMatter.commitment_type == repair_type,
-        CommitmentMatter.is_active.is_(True),
-        CommitmentMatter.online_signing.is_(True),
-    )
-    matters = list(session.execute(stmt.order_by(CommitmentMatter.id)).scalars())
+    matters = commitment_lookups.matters_of_type(session, repair_type, online_only=True)
     return next((m for m in matters if m.department_id == department_id), matters[0] if matters else None)
 
 
 def sign_repair_commitment(
     session: Session, *, record_id: int, entity: Entity, legal_rep: str, actor: Actor, cipher: FieldCipher
-) -> Commitment:
+) -> commitment_lookups.Commitment:
     """The entity signs the 信用修复型 commitment for one of its records online (through the commitments module)."""
     record = session.get(CreditRecord, record_id)
     if record is None or record.entity_id != entity.id:
@@ -823,3 +810,16 @@ def repairable_records(session: Session, *, entity_id: int) -> list[CreditRecord
         .order_by(CreditRecord.decision_date.desc())
     )
     return list(session.execute(stmt).scalars())
+
+
+def _may_read_evidence(session: Session, principal: Principal, application_id: int) -> bool:
+    """The applicant and the deciding department (``evidence.service``)."""
+    a = get_application(session, application_id)
+    return (principal.entity_id is not None and principal.entity_id == a.entity_id) or (
+        principal.department_id is not None
+        and principal.can("repair.review")
+        and principal.department_id == a.department_id
+    )
+
+
+evidence_service.register_owner_reader(evidence_service.REPAIR, _may_read_evidence)

@@ -19,10 +19,10 @@ from xinyong.core.errors import PermissionDenied, ValidationFailed
 from xinyong.core.forms import form_action
 from xinyong.core.policy import DepartmentScope, department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, requires
+from xinyong.core.web import AppSettings, CurrentPrincipal, DbSession, accepts_upload, form_fields, render, requires
 from xinyong.education import service as education_service
 from xinyong.evidence import service as evidence_service
-from xinyong.evidence import views as evidence_views
+from xinyong.evidence import uploads as evidence_uploads
 from xinyong.notices import service as notices
 from xinyong.objections import service as objections_service
 from xinyong.records import states
@@ -31,7 +31,6 @@ from xinyong.repair import service
 from xinyong.repair.models import RecheckCase, RecheckDraw, RepairApplication
 from xinyong.reports import service as reports_service
 from xinyong.subjects.models import Department, Entity
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -189,7 +188,7 @@ async def sign_commitment(
 @router.post(
     "/console/my/repair/{record_id}",
     response_class=HTMLResponse,
-    dependencies=[accepts_upload(evidence_views.request_limit_mb)],
+    dependencies=[accepts_upload(evidence_uploads.request_limit_mb)],
 )
 async def apply(
     request: Request,
@@ -201,7 +200,7 @@ async def apply(
 ) -> HTMLResponse:
     """File the application with its evidence files (refused with every unmet condition and bad file)."""
     form = await form_fields(request)
-    files = await evidence_views.read_uploads(request, settings)
+    files = await evidence_uploads.read_uploads(request, settings)
     return form_action(
         session,
         lambda: service.apply(
@@ -212,7 +211,7 @@ async def apply(
             performance=form.get("performance") or "",
             actor=principal.actor(),
             files=files,
-            limits=evidence_views.limits(settings),
+            limits=evidence_uploads.limits(settings),
         ),
         done=lambda app: _apply_page(
             request,

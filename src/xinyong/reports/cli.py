@@ -1,5 +1,4 @@
-"""`xinyong report …` and `xinyong repair …`: offline report verification, the signing public key, repair
-deadline reminders."""
+"""`xinyong report …`: offline report verification, the signing public key."""
 
 from __future__ import annotations
 
@@ -8,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from xinyong.core.cli import fail, out
+
 report_app = typer.Typer(help="信用报告：离线核验签名、导出公钥。", no_args_is_help=True)
-repair_app = typer.Typer(help="信用修复：期限提醒。", no_args_is_help=True)
 
 
 @report_app.command("verify")
@@ -21,7 +21,6 @@ def verify(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from xinyong.cli import fail, out
     from xinyong.core.config import get_settings
     from xinyong.reports import signing
 
@@ -43,28 +42,7 @@ def verify(
 @report_app.command("public-key")
 def public_key() -> None:
     """打印报告签名公钥（PEM）。"""
-    from xinyong.cli import out
     from xinyong.core.config import get_settings
     from xinyong.reports import signing
 
     out.print(signing.public_pem(get_settings().signing_secret).rstrip(), markup=False)
-
-
-@repair_app.command("remind")
-def remind() -> None:
-    """列出待审核的信用修复申请和处理中的异议：已超期、即将到期的标出。"""
-    from xinyong.cli import out, unit_of_work
-    from xinyong.objections import service as objections_service
-    from xinyong.repair import service
-
-    with unit_of_work() as (_db, session):
-        rows = service.reminders(session)
-        overdue_objections = objections_service.overdue(session)
-        for r in rows:
-            flag = "已超期" if r.overdue else ("即将到期" if r.due_soon else "")
-            a = r.application
-            out.print(f"修复\t{a.number}\t期限{a.due_on.isoformat()}\t剩余{r.working_days_left}个工作日\t{flag}")
-        for o in overdue_objections:
-            out.print(f"异议\t{o.number}\t期限{o.due_on.isoformat()}\t已超期")
-    if not rows and not overdue_objections:
-        out.print("没有待审核的修复申请或超期的异议。")

@@ -12,12 +12,11 @@ from xinyong.core import downloads
 from xinyong.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from xinyong.core.policy import department_scope
 from xinyong.core.security import Principal
-from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, requires
+from xinyong.core.web import AppSettings, DbSession, accepts_upload, form_fields, public, render, requires
 from xinyong.portal import service as portal_service
 from xinyong.reports import service, signing
 from xinyong.reports.models import CreditReport
 from xinyong.subjects.models import Entity
-from xinyong.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

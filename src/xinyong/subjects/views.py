@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, requires
+from xinyong.core.web import DbSession, render, requires
 from xinyong.subjects import service
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console/subjects", include_in_schema=False)
 

@@ -17,9 +17,8 @@ from xinyong.core.clock import get_clock
 from xinyong.core.errors import DomainError
 from xinyong.core.holidays import provisional_year
 from xinyong.core.security import Principal
-from xinyong.core.web import DbSession, accepts_upload, requires
+from xinyong.core.web import DbSession, accepts_upload, render, requires
 from xinyong.subjects import service as subjects_service
-from xinyong.web.views import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

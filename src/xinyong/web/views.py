@@ -21,30 +21,15 @@ from xinyong.core.web import (
     AppSettings,
     DbSession,
     client_ip,
-    csrf_token,
     public,
+    render,
     requires,
 )
 from xinyong.subjects import service as subjects_service
-from xinyong.web.nav import nav_for
 
 router = APIRouter(include_in_schema=False)
 
 Public = Annotated[Principal, Depends(public)]
-
-
-def render(request: Request, template: str, context: dict[str, object], status_code: int = 200) -> HTMLResponse:
-    """Render a page with the common context (caller, CSRF token, console navigation)."""
-    principal = getattr(request.state, "principal", None)
-    base = {
-        "principal": principal,
-        "csrf_token": csrf_token(request),
-        "nav": nav_for(principal) if principal is not None else [],
-        "due": calendar_service.due_label(request.app.state.db),
-    }
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, template, {**base, **context}, status_code=status_code
-    )
 
 
 @router.get("/", response_class=HTMLResponse)

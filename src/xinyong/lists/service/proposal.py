@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.commitments.models import ListProposal
+from xinyong.commitments import lookups as commitment_lookups
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
 from xinyong.core.clock import get_clock
@@ -248,27 +248,25 @@ def _write_proposal(
     return entry
 
 
-def pending_commitment_proposals(session: Session, *, department_id: Departments) -> list[ListProposal]:
+def pending_commitment_proposals(
+    session: Session, *, department_id: Departments
+) -> list[commitment_lookups.ListProposal]:
     """Key-attention proposals the commitment module raised after a breach, not yet taken into the workflow, of the
     departments in scope (None: no department, nothing)."""
-    stmt = select(ListProposal).where(ListProposal.status == "pending")
-    stmt = stmt.where(scope_of(department_id).where(ListProposal.department_id))
-    return list(session.execute(stmt.order_by(ListProposal.id)).scalars())
+    return commitment_lookups.pending_proposals(session, scope_of(department_id))
 
 
 def take_up_proposal(
     session: Session, *, proposal_id: int, domain: str, department_id: int | None, actor: Actor, cipher: FieldCipher
 ) -> ListEntry:
     """Start the listing workflow from a commitment breach proposal (its breach record is the basis)."""
-    from xinyong.commitments.models import Commitment
-
-    proposal = session.get(ListProposal, proposal_id)
+    proposal = commitment_lookups.proposal(session, proposal_id)
     if proposal is None or proposal.status != "pending":
         raise NotFound(f"待处理的列入建议{proposal_id}不存在。")
     if proposal.department_id != department_id:
         raise PermissionDenied("只有提出建议的部门可以据此发起列入流程。")
-    commitment = session.get(Commitment, proposal.commitment_id)
-    basis = [commitment.breach_record_id] if commitment is not None and commitment.breach_record_id else []
+    breach = commitment_lookups.breach_record_of(session, proposal.commitment_id)
+    basis = [breach] if breach else []
     if proposal.entity_id is not None:
         entity = session.get(Entity, proposal.entity_id)
         assert entity is not None

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.commitments.models import ListProposal
+from xinyong.commitments import lookups as commitment_lookups
 from xinyong.core import deadlines
 from xinyong.core.audit import Actor
 from xinyong.core.audit import record as audit
@@ -139,7 +139,7 @@ def decide(
     entry.document_number = (document_number or "").strip() or None
     step(session, entry, target, actor, entry.decision_note, document_number=entry.document_number)
     if entry.proposal_id is not None:
-        proposal = session.get(ListProposal, entry.proposal_id)
+        proposal = commitment_lookups.proposal(session, entry.proposal_id)
         if proposal is not None:
             proposal.status = "listed" if approve else "rejected"
     return entry

@@ -1,4 +1,5 @@
-"""Key rotation: re-encrypt the personal identifiers under a new field key in one transaction.
+"""Key rotation: re-encrypt the personal identifiers (natural persons' identity numbers) under a new field key in
+one transaction.
 
 The other two keys need no data rewrite: a new report signing key only needs the old public key kept published
 (``reports.service.keep_public_key``), and a new session secret makes every stored session digest unknown, which

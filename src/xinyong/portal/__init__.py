@@ -1,0 +1,1 @@
+"""Portal: the public credit portal (search, profiles, publicity lists)."""
