@@ -93,3 +93,16 @@ def test_the_batch_page_shows_the_warning(client: TestClient, db: Database, tmp_
     batch_id = int(str(r.url).rsplit("/", 1)[-1])
     text = wait_for_batch(client, batch_id)
     assert "第2行“违法事实”含有公民身份号码" in text and ID not in text
+
+
+def test_every_public_page_masks_a_number_in_any_free_text(client: TestClient, db: Database, clock: FixedClock) -> None:
+    """The last line of defence: text the portal shows from other modules (here the entity's own voluntary
+    registration, T11) never carries a full resident ID number either."""
+    from tests.commitments.test_voluntary import _register
+
+    with db.session() as s:
+        company = entity(s, 1)
+        _register(s, company.id, content=f"负责人张三，公民身份号码{ID}，持证上岗。")
+    page = client.get(f"/portal/entities/{company_code(1)}")
+    assert page.status_code == 200 and "持证上岗" in page.text
+    assert ID not in page.text and MASKED in page.text

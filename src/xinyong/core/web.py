@@ -19,6 +19,7 @@ from xinyong.core.clock import demo_today, get_clock, to_china
 from xinyong.core.config import Settings
 from xinyong.core.db import Database
 from xinyong.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from xinyong.core.identifiers import mask_resident_ids
 from xinyong.core.nav import nav_for
 from xinyong.core.security import ANONYMOUS, PERMISSION_LABELS, Principal, role_label
 
@@ -242,6 +243,21 @@ def render(request: Request, template: str, context: dict[str, object], status_c
         "nav": nav_for(principal) if principal is not None else [],
         "due": calendar_service.due_label(request.app.state.db),
     }
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )
+    if template.startswith(PUBLIC_TEMPLATES):
+        # The public portal never shows a full resident ID number, whatever free text carried it (issue 29, 5).
+        page = bytes(response.body).decode("utf-8")
+        masked = mask_resident_ids(page)
+        if masked != page:
+            fresh = HTMLResponse(masked, status_code=status_code)
+            kept = [h for h in response.raw_headers if h[0] not in (b"content-length", b"content-type")]
+            fresh.raw_headers = [*fresh.raw_headers, *kept]
+            response = fresh
+    return response
+
+
+# Templates of pages anyone may see: resident ID numbers in them are masked as a last line of defence.
+PUBLIC_TEMPLATES = ("portal/", "home.html")
+
