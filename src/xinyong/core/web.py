@@ -260,4 +260,3 @@ def render(request: Request, template: str, context: dict[str, object], status_c
 
 # Templates of pages anyone may see: resident ID numbers in them are masked as a last line of defence.
 PUBLIC_TEMPLATES = ("portal/", "home.html")
-
