@@ -26,7 +26,7 @@ from xinyong.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from xinyong.core.identifiers import mask_id_number
 from xinyong.core.policy import Departments, scope_of
 from xinyong.lists import service as lists_service
-from xinyong.lists.rules import Measure, load_rules
+from xinyong.lists.rules import Measure, load_rules, measure_json
 from xinyong.subjects.models import Department
 
 GradeInfo = dict[str, Any]  # {"overall": "A", "domains": {"shichang": "B", ...}}
@@ -79,23 +79,6 @@ def conclusion_for(measures: list[Measure]) -> str:
     if "restrict" in effects:
         return "restrict"
     return "allow"
-
-
-def measure_json(m: Measure) -> dict[str, Any]:
-    """A measure as the check and the public list show it."""
-    rules = load_rules()
-    return {
-        "code": m.code,
-        "content": m.content,
-        "kind": m.kind,
-        "kind_name": rules.measure_kinds[m.kind],
-        "effect": m.effect,
-        "legal_basis": m.legal_basis,
-        "departments": m.departments,
-        "lists": [rules.list_name(x) for x in m.lists],
-        "domains": [rules.key_attention_domains[d] for d in m.domains],
-        "matters": [rules.matters[x] for x in m.matters],
-    }
 
 
 def check_values(
